@@ -1,0 +1,64 @@
+#include <chrono>
+
+#include "calibration.h"
+#include "file_util.h"
+#include "onnx_import.h"
+#include "passes/passes.h"
+#include "qbin_writer.h"
+#include "qinfer/converter.h"
+#include "qinfer/error.h"
+#include "qinfer/runtime.h"
+#include "quantizer.h"
+
+namespace qinfer {
+
+namespace {
+std::string file_name(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+}  // namespace
+
+ConvertSummary convert(const ConvertOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  if (options.output_path.empty()) throw Error("no output path given");
+  if (options.quantize && options.calib_path.empty())
+    throw Error("quantization needs calibration data (--calib PATH), or write fp32 with --no-quantize");
+
+  ConvertSummary summary;
+  ir::Graph g = import_onnx(options.onnx_path);
+  summary.onnx_bytes = read_file_bytes(options.onnx_path).size();
+  passes::run_default_passes(g);
+
+  std::map<std::string, std::string> metadata{{"source_model", file_name(options.onnx_path)}};
+  if (options.quantize) {
+    if (g.inputs.size() != 1)
+      throw Error(options.onnx_path + ": calibration supports single-input models only (this one has " +
+                  std::to_string(g.inputs.size()) + ")");
+    const Tensor samples = load_calibration_samples(options.calib_path, g.value(g.inputs[0]).dims.size());
+    summary.calib_samples = samples.shape()[0];
+    const auto ranges = calibrate_minmax(write_qbin(g, metadata), samples, options.calib_batch, options.threads);
+    const QuantizeReport q = quantize_graph(g, ranges);
+    summary.int8_nodes = q.int8_nodes;
+    summary.fp32_nodes = q.fp32_nodes;
+    metadata["calibration_method"] = "minmax";
+    metadata["calibration_samples"] = std::to_string(summary.calib_samples);
+    metadata["quantization"] = "uint8 asymmetric per-tensor activations, int8 symmetric per-channel weights";
+  } else {
+    summary.fp32_nodes = static_cast<int>(g.nodes.size());
+  }
+  summary.nodes = static_cast<int>(g.nodes.size());
+  const std::vector<uint8_t> bytes = write_qbin(g, metadata);
+  // Re-verify what we are about to write: the runtime must accept it, or nothing is written.
+  try {
+    Runtime check(bytes.data(), bytes.size());
+  } catch (const Error& e) {
+    throw Error(std::string("internal error: the converted model does not load: ") + e.what());
+  }
+  write_file_atomically(options.output_path, bytes.data(), bytes.size());
+  summary.qbin_bytes = bytes.size();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
+}  // namespace qinfer

@@ -1,0 +1,89 @@
+#include "ir.h"
+
+#include <set>
+
+#include "qinfer/error.h"
+
+namespace qinfer::ir {
+
+int64_t Node::get_int(const std::string& key, int64_t fallback) const {
+  auto it = attrs.find(key);
+  if (it == attrs.end()) return fallback;
+  if (auto* v = std::get_if<int64_t>(&it->second)) return *v;
+  throw Error(describe() + ": attribute '" + key + "' must be an integer");
+}
+
+float Node::get_float(const std::string& key, float fallback) const {
+  auto it = attrs.find(key);
+  if (it == attrs.end()) return fallback;
+  if (auto* v = std::get_if<float>(&it->second)) return *v;
+  throw Error(describe() + ": attribute '" + key + "' must be a float");
+}
+
+std::string Node::get_string(const std::string& key, const std::string& fallback) const {
+  auto it = attrs.find(key);
+  if (it == attrs.end()) return fallback;
+  if (auto* v = std::get_if<std::string>(&it->second)) return *v;
+  throw Error(describe() + ": attribute '" + key + "' must be a string");
+}
+
+std::vector<int64_t> Node::get_ints(const std::string& key) const {
+  auto it = attrs.find(key);
+  if (it == attrs.end()) return {};
+  if (auto* v = std::get_if<std::vector<int64_t>>(&it->second)) return *v;
+  throw Error(describe() + ": attribute '" + key + "' must be a list of integers");
+}
+
+Value& Graph::value(const std::string& name) {
+  auto it = values.find(name);
+  if (it == values.end()) throw Error(source + ": unknown tensor '" + name + "'");
+  return it->second;
+}
+
+const Value& Graph::value(const std::string& name) const {
+  auto it = values.find(name);
+  if (it == values.end()) throw Error(source + ": unknown tensor '" + name + "'");
+  return it->second;
+}
+
+bool Graph::is_constant(const std::string& name) const {
+  auto it = values.find(name);
+  return it != values.end() && it->second.constant.has_value();
+}
+
+std::vector<size_t> Graph::consumers(const std::string& name) const {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < nodes.size(); ++i)
+    for (const std::string& in : nodes[i].inputs)
+      if (in == name) {
+        out.push_back(i);
+        break;
+      }
+  return out;
+}
+
+bool Graph::is_graph_output(const std::string& name) const {
+  for (const std::string& o : outputs)
+    if (o == name) return true;
+  return false;
+}
+
+void Graph::remove_unused_values() {
+  std::set<std::string> used(inputs.begin(), inputs.end());
+  used.insert(outputs.begin(), outputs.end());
+  for (const Node& n : nodes) {
+    used.insert(n.inputs.begin(), n.inputs.end());
+    used.insert(n.outputs.begin(), n.outputs.end());
+  }
+  for (auto it = values.begin(); it != values.end();) it = used.count(it->first) ? std::next(it) : values.erase(it);
+}
+
+std::string Graph::unique_name(const std::string& base) const {
+  if (!values.count(base)) return base;
+  for (int i = 1;; ++i) {
+    const std::string candidate = base + "_" + std::to_string(i);
+    if (!values.count(candidate)) return candidate;
+  }
+}
+
+}  // namespace qinfer::ir

@@ -1,0 +1,221 @@
+#include "onnx_import.h"
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "file_util.h"
+#include "qinfer/error.h"
+
+namespace qinfer {
+
+const std::vector<std::string>& supported_onnx_ops() {
+  static const std::vector<std::string> ops = {"Add",     "BatchNormalization", "Clip",    "Constant", "Conv",
+                                               "Dropout", "Flatten",            "Gemm",    "Identity", "MaxPool",
+                                               "Relu"};
+  return ops;
+}
+
+namespace {
+
+std::string directory_of(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+DType convert_dtype(int onnx_type, const std::string& what) {
+  switch (onnx_type) {
+    case onnx::TensorProto::FLOAT: return DType::Float32;
+    case onnx::TensorProto::UINT8: return DType::UInt8;
+    case onnx::TensorProto::INT8: return DType::Int8;
+    case onnx::TensorProto::INT32: return DType::Int32;
+    case onnx::TensorProto::INT64: return DType::Int64;
+    default:
+      throw Error(what + ": element type " + onnx::TensorProto_DataType_Name(onnx_type) +
+                  " is not supported (float, uint8, int8, int32, int64 are)");
+  }
+}
+
+// Bytes of an external-data tensor, read from the file beside the model.
+std::string read_external(const onnx::TensorProto& t, const std::string& model_dir, const std::string& what) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto& e : t.external_data()) {
+    if (e.key() == "location") location = e.value();
+    if (e.key() == "offset") offset = std::stoll(e.value());
+    if (e.key() == "length") length = std::stoll(e.value());
+  }
+  if (location.empty() || location.find("..") != std::string::npos || location[0] == '/')
+    throw Error(what + ": external data location '" + location + "' must be a relative path beside the model");
+  const std::string path = model_dir + "/" + location;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(what + ": external data file '" + path + "' is missing or unreadable");
+  in.seekg(0, std::ios::end);
+  const int64_t size = in.tellg();
+  if (length < 0) length = size - offset;
+  if (offset < 0 || offset + length > size)
+    throw Error(what + ": external data file '" + path + "' is too short (" + std::to_string(size) + " bytes, need " +
+                std::to_string(offset + length) + ")");
+  std::string bytes(static_cast<size_t>(length), '\0');
+  in.seekg(offset);
+  in.read(bytes.data(), length);
+  return bytes;
+}
+
+Tensor convert_tensor(const onnx::TensorProto& t, const std::string& model_dir, const std::string& what) {
+  const DType dtype = convert_dtype(t.data_type(), what);
+  std::vector<int64_t> dims(t.dims().begin(), t.dims().end());
+  Tensor out(dtype, dims);
+  const size_t bytes = out.byte_size();
+  auto copy_raw = [&](const std::string& raw) {
+    if (raw.size() != bytes)
+      throw Error(what + ": holds " + std::to_string(raw.size()) + " bytes, shape " + shape_string(dims) + " needs " +
+                  std::to_string(bytes));
+    std::memcpy(out.raw_data(), raw.data(), bytes);
+  };
+  auto copy_field = [&](const auto& field, auto cast) {
+    if (static_cast<int64_t>(field.size()) != out.element_count())
+      throw Error(what + ": holds " + std::to_string(field.size()) + " values, shape " + shape_string(dims) + " needs " +
+                  std::to_string(out.element_count()));
+    for (int i = 0; i < field.size(); ++i) cast(i, field.Get(i));
+  };
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    copy_raw(read_external(t, model_dir, what));
+  } else if (t.has_raw_data()) {
+    copy_raw(t.raw_data());
+  } else if (dtype == DType::Float32) {
+    copy_field(t.float_data(), [&](int i, float v) { out.data<float>()[i] = v; });
+  } else if (dtype == DType::Int64) {
+    copy_field(t.int64_data(), [&](int i, int64_t v) { out.data<int64_t>()[i] = v; });
+  } else if (dtype == DType::Int32) {
+    copy_field(t.int32_data(), [&](int i, int32_t v) { out.data<int32_t>()[i] = v; });
+  } else if (dtype == DType::UInt8) {
+    copy_field(t.int32_data(), [&](int i, int32_t v) { out.data<uint8_t>()[i] = static_cast<uint8_t>(v); });
+  } else {
+    copy_field(t.int32_data(), [&](int i, int32_t v) { out.data<int8_t>()[i] = static_cast<int8_t>(v); });
+  }
+  return out;
+}
+
+void set_type(ir::Value& v, const onnx::TypeProto& type, const std::string& what) {
+  if (!type.has_tensor_type()) return;
+  const auto& tt = type.tensor_type();
+  if (tt.elem_type() != 0) v.dtype = convert_dtype(tt.elem_type(), what);
+  if (!tt.has_shape()) return;
+  v.shape_known = true;
+  v.dims.clear();
+  v.dim_names.clear();
+  for (const auto& d : tt.shape().dim()) {
+    if (d.has_dim_value()) {
+      v.dims.push_back(d.dim_value());
+      v.dim_names.push_back("");
+    } else {
+      v.dims.push_back(-1);
+      v.dim_names.push_back(d.has_dim_param() ? d.dim_param() : "");
+    }
+  }
+}
+
+ir::Attr convert_attr(const onnx::AttributeProto& a, const std::string& model_dir, const std::string& what) {
+  switch (a.type()) {
+    case onnx::AttributeProto::INT: return a.i();
+    case onnx::AttributeProto::FLOAT: return a.f();
+    case onnx::AttributeProto::STRING: return a.s();
+    case onnx::AttributeProto::INTS: return std::vector<int64_t>(a.ints().begin(), a.ints().end());
+    case onnx::AttributeProto::FLOATS: return std::vector<float>(a.floats().begin(), a.floats().end());
+    case onnx::AttributeProto::TENSOR: return convert_tensor(a.t(), model_dir, what);
+    default:
+      throw Error(what + ": attribute type " + onnx::AttributeProto_AttributeType_Name(a.type()) + " is not supported");
+  }
+}
+
+}  // namespace
+
+ir::Graph import_onnx(const std::string& path) {
+  const std::vector<char> bytes = read_file_bytes(path);
+  onnx::ModelProto model;
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    throw Error(path + ": not a valid ONNX file (protobuf parse failed)");
+
+  ir::Graph g;
+  g.source = path;
+  for (const auto& o : model.opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx") g.opset = o.version();
+  if (g.opset == 0) throw Error(path + ": the model imports no default-domain (ai.onnx) opset");
+
+  // Report every unsupported op before the (slower) checker runs: it is the most common failure.
+  const auto& supported = supported_onnx_ops();
+  for (int i = 0; i < model.graph().node_size(); ++i) {
+    const auto& n = model.graph().node(i);
+    const bool default_domain = n.domain().empty() || n.domain() == "ai.onnx";
+    if (!default_domain || std::find(supported.begin(), supported.end(), n.op_type()) == supported.end()) {
+      std::string list;
+      for (const auto& s : supported) list += (list.empty() ? "" : ", ") + s;
+      throw Error(path + ": node '" + (n.name().empty() ? "#" + std::to_string(i) : n.name()) + "' has op type '" +
+                  (default_domain ? "" : n.domain() + ".") + n.op_type() +
+                  "', which qconv does not support yet (supported: " + list + ")");
+    }
+  }
+
+  try {
+    onnx::checker::check_model(model);
+    onnx::shape_inference::InferShapes(model);
+  } catch (const std::exception& e) {
+    throw Error(path + ": the ONNX checker or shape inference rejected the model: " + e.what());
+  }
+
+  const std::string dir = directory_of(path);
+  const auto& graph = model.graph();
+  for (const auto& init : graph.initializer()) {
+    ir::Value v;
+    v.name = init.name();
+    v.constant = convert_tensor(init, dir, path + ": initializer '" + init.name() + "'");
+    v.dtype = v.constant->dtype();
+    v.dims = v.constant->shape();
+    v.dim_names.assign(v.dims.size(), "");
+    v.shape_known = true;
+    g.values[v.name] = std::move(v);
+  }
+  auto declare = [&](const onnx::ValueInfoProto& info) {
+    ir::Value& v = g.values[info.name()];
+    if (v.constant) return;
+    v.name = info.name();
+    set_type(v, info.type(), path + ": tensor '" + info.name() + "'");
+  };
+  for (const auto& in : graph.input())
+    if (!g.values.count(in.name()) || !g.values[in.name()].constant) {
+      declare(in);
+      g.inputs.push_back(in.name());
+    }
+  for (const auto& info : graph.value_info()) declare(info);
+  for (const auto& out : graph.output()) {
+    declare(out);
+    g.outputs.push_back(out.name());
+  }
+  if (g.inputs.empty()) throw Error(path + ": the graph has no (non-initializer) inputs");
+
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const auto& n = graph.node(i);
+    ir::Node node;
+    node.name = n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name();
+    node.op = n.op_type();
+    node.inputs.assign(n.input().begin(), n.input().end());
+    node.outputs.assign(n.output().begin(), n.output().end());
+    for (const auto& a : n.attribute())
+      node.attrs[a.name()] = convert_attr(a, dir, path + ": " + node.describe() + " attribute '" + a.name() + "'");
+    for (const std::string& o : node.outputs)
+      if (!o.empty() && !g.values.count(o)) g.values[o].name = o;  // type unknown to shape inference
+    for (const std::string& in : node.inputs)
+      if (!in.empty() && !g.values.count(in))
+        throw Error(path + ": " + node.describe() + " reads tensor '" + in + "', which nothing produces");
+    g.nodes.push_back(std::move(node));
+  }
+  return g;
+}
+
+}  // namespace qinfer

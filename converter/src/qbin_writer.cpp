@@ -1,0 +1,201 @@
+#include "qbin_writer.h"
+
+#include <flatbuffers/flatbuffers.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "qinfer/error.h"
+#include "qinfer/version.h"
+#include "qinfer_schema/qbin_generated.h"
+
+namespace qinfer {
+
+namespace {
+
+using flatbuffers::FlatBufferBuilder;
+using flatbuffers::Offset;
+
+struct Lowered {
+  fb::OpCode op;
+  fb::OpOptions options_type = fb::OpOptions::NONE;
+  Offset<void> options;
+};
+
+std::vector<int32_t> to_i32(const std::vector<int64_t>& v) { return std::vector<int32_t>(v.begin(), v.end()); }
+
+fb::Activation fused_activation(const ir::Node& n, float* lo, float* hi) {
+  const std::string act = n.get_string("qinfer.activation", "");
+  *lo = n.get_float("qinfer.clip_min", 0.0f);
+  *hi = n.get_float("qinfer.clip_max", 0.0f);
+  if (act.empty()) return fb::Activation::None;
+  return act == "Relu" ? fb::Activation::Relu : fb::Activation::Clip;
+}
+
+// Explicit [top, left, bottom, right] pads from ONNX pads/auto_pad for a 2-D window.
+std::vector<int64_t> window_pads(const ir::Graph& g, const ir::Node& n, const std::vector<int64_t>& kernel,
+                                 const std::vector<int64_t>& strides, const std::vector<int64_t>& dilations) {
+  const std::string auto_pad = n.get_string("auto_pad", "NOTSET");
+  if (auto_pad == "NOTSET") {
+    std::vector<int64_t> pads = n.get_ints("pads");
+    if (pads.empty()) pads.assign(4, 0);
+    if (pads.size() != 4) throw Error(g.source + ": " + n.describe() + ": pads must have 4 values for a 2-D window");
+    return pads;
+  }
+  if (auto_pad == "VALID") return {0, 0, 0, 0};
+  if (auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER")
+    throw Error(g.source + ": " + n.describe() + ": unknown auto_pad '" + auto_pad + "'");
+  const ir::Value& x = g.value(n.inputs[0]);
+  if (!x.shape_known || x.dims.size() != 4 || x.dims[2] < 0 || x.dims[3] < 0)
+    throw Error(g.source + ": " + n.describe() + ": auto_pad " + auto_pad + " needs a known input height and width");
+  std::vector<int64_t> pads(4);
+  for (int a = 0; a < 2; ++a) {
+    const int64_t in = x.dims[2 + a], out = (in + strides[a] - 1) / strides[a];
+    const int64_t total = std::max<int64_t>(0, (out - 1) * strides[a] + (kernel[a] - 1) * dilations[a] + 1 - in);
+    const int64_t small = total / 2, large = total - small;
+    pads[a] = auto_pad == "SAME_UPPER" ? small : large;
+    pads[a + 2] = auto_pad == "SAME_UPPER" ? large : small;
+  }
+  return pads;
+}
+
+std::vector<int64_t> two_or_default(const ir::Graph& g, const ir::Node& n, const char* key, int64_t fallback) {
+  std::vector<int64_t> v = n.get_ints(key);
+  if (v.empty()) return {fallback, fallback};
+  if (v.size() != 2) throw Error(g.source + ": " + n.describe() + ": " + key + " must have 2 values (only 2-D is supported)");
+  return v;
+}
+
+Lowered lower(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
+  float lo = 0, hi = 0;
+  if (n.op == "Conv") {
+    const ir::Value& w = g.value(n.inputs.at(1));
+    if (w.dims.size() != 4)
+      throw Error(g.source + ": " + n.describe() + ": only 2-D convolution is supported (weight rank " + std::to_string(w.dims.size()) + ")");
+    std::vector<int64_t> kernel = n.get_ints("kernel_shape");
+    if (kernel.empty()) kernel = {w.dims[2], w.dims[3]};
+    const auto strides = two_or_default(g, n, "strides", 1), dilations = two_or_default(g, n, "dilations", 1);
+    const auto pads = window_pads(g, n, kernel, strides, dilations);
+    const fb::Activation act = fused_activation(n, &lo, &hi);
+    auto o = fb::CreateConvOptions(b, b.CreateVector(to_i32(kernel)), b.CreateVector(to_i32(strides)),
+                                   b.CreateVector(to_i32(pads)), b.CreateVector(to_i32(dilations)),
+                                   static_cast<int32_t>(n.get_int("group", 1)), act, lo, hi);
+    return {fb::OpCode::Conv, fb::OpOptions::ConvOptions, o.Union()};
+  }
+  if (n.op == "MaxPool") {
+    if (n.outputs.size() > 1 && !n.outputs[1].empty())
+      throw Error(g.source + ": " + n.describe() + ": the Indices output of MaxPool is not supported");
+    const std::vector<int64_t> kernel = n.get_ints("kernel_shape");
+    if (kernel.size() != 2) throw Error(g.source + ": " + n.describe() + ": only 2-D MaxPool is supported");
+    const auto strides = two_or_default(g, n, "strides", 1), dilations = two_or_default(g, n, "dilations", 1);
+    const auto pads = window_pads(g, n, kernel, strides, dilations);
+    auto o = fb::CreatePoolOptions(b, b.CreateVector(to_i32(kernel)), b.CreateVector(to_i32(strides)),
+                                   b.CreateVector(to_i32(pads)), b.CreateVector(to_i32(dilations)),
+                                   n.get_int("ceil_mode", 0) != 0);
+    return {fb::OpCode::MaxPool, fb::OpOptions::PoolOptions, o.Union()};
+  }
+  if (n.op == "Gemm") {
+    const fb::Activation act = fused_activation(n, &lo, &hi);
+    auto o = fb::CreateGemmOptions(b, n.get_float("alpha", 1.0f), n.get_float("beta", 1.0f), n.get_int("transA", 0) != 0,
+                                   n.get_int("transB", 0) != 0, act, lo, hi);
+    return {fb::OpCode::Gemm, fb::OpOptions::GemmOptions, o.Union()};
+  }
+  if (n.op == "Add") {
+    const fb::Activation act = fused_activation(n, &lo, &hi);
+    return {fb::OpCode::Add, fb::OpOptions::AddOptions, fb::CreateAddOptions(b, act, lo, hi).Union()};
+  }
+  if (n.op == "Clip")
+    return {fb::OpCode::Clip, fb::OpOptions::ClipOptions,
+            fb::CreateClipOptions(b, n.get_float("min", 0), n.get_float("max", 0)).Union()};
+  if (n.op == "Relu") return {fb::OpCode::Relu};
+  if (n.op == "Flatten")
+    return {fb::OpCode::Flatten, fb::OpOptions::FlattenOptions,
+            fb::CreateFlattenOptions(b, static_cast<int32_t>(n.get_int("axis", 1))).Union()};
+  if (n.op == "qinfer.Quantize") return {fb::OpCode::Quantize};
+  if (n.op == "qinfer.Dequantize") return {fb::OpCode::Dequantize};
+  throw Error(g.source + ": " + n.describe() + ": op '" + n.op + "' cannot be written to qbin by this version");
+}
+
+}  // namespace
+
+std::vector<uint8_t> write_qbin(const ir::Graph& g, const std::map<std::string, std::string>& metadata) {
+  FlatBufferBuilder b(1 << 20);
+  // Tensors: every value the graph refers to, in first-use order.
+  std::map<std::string, int32_t> index;
+  std::vector<const ir::Value*> order;
+  auto add = [&](const std::string& name) {
+    if (name.empty() || index.count(name)) return;
+    index[name] = static_cast<int32_t>(order.size());
+    order.push_back(&g.value(name));
+  };
+  for (const auto& in : g.inputs) add(in);
+  for (const auto& n : g.nodes) {
+    for (const auto& in : n.inputs) add(in);
+    for (const auto& out : n.outputs) add(out);
+  }
+  for (const auto& out : g.outputs) add(out);
+
+  std::vector<Offset<fb::Buffer>> buffers{fb::CreateBuffer(b)};  // buffer 0: empty
+  std::vector<Offset<fb::Tensor>> tensors;
+  int unknown_dims = 0;
+  for (const ir::Value* v : order) {
+    uint32_t buffer = 0;
+    if (v->constant) {
+      b.ForceVectorAlignment(v->constant->byte_size(), 1, 64);
+      auto data = b.CreateVector(static_cast<const uint8_t*>(v->constant->raw_data()), v->constant->byte_size());
+      buffer = static_cast<uint32_t>(buffers.size());
+      buffers.push_back(fb::CreateBuffer(b, data));
+    }
+    std::vector<Offset<fb::Dim>> dims;
+    const std::vector<int64_t>& shape = v->constant ? v->constant->shape() : v->dims;
+    if (v->constant || v->shape_known)
+      for (size_t d = 0; d < shape.size(); ++d) {
+        if (shape[d] >= 0) {
+          dims.push_back(fb::CreateDim(b, shape[d]));
+        } else {
+          const std::string sym = d < v->dim_names.size() && !v->dim_names[d].empty()
+                                      ? v->dim_names[d]
+                                      : "?" + std::to_string(unknown_dims++);
+          dims.push_back(fb::CreateDim(b, -1, b.CreateString(sym)));
+        }
+      }
+    Offset<fb::Quantization> quant;
+    if (!v->quant.empty())
+    {
+      const bool symmetric = std::all_of(v->quant.zero_point.begin(), v->quant.zero_point.end(), [](int32_t z) { return z == 0; });
+      const auto zero_points = symmetric ? b.CreateVector(std::vector<int32_t>{}) : b.CreateVector(v->quant.zero_point);
+      quant = fb::CreateQuantization(b, b.CreateVector(v->quant.scale), zero_points, v->quant.axis);
+    }
+    auto name = b.CreateString(v->name);
+    auto dim_vec = b.CreateVector(dims);
+    tensors.push_back(fb::CreateTensor(b, name, static_cast<fb::DType>(v->dtype), dim_vec,
+                                       v->layout == ir::Layout::NHWC ? fb::Layout::NHWC : fb::Layout::Plain, quant,
+                                       buffer));
+  }
+
+  auto indices = [&](const std::vector<std::string>& names) {
+    std::vector<int32_t> out;
+    for (const auto& nm : names) out.push_back(nm.empty() ? -1 : index.at(nm));
+    while (!out.empty() && out.back() == -1) out.pop_back();  // trailing absent optionals
+    return out;
+  };
+  std::vector<Offset<fb::Node>> nodes;
+  for (const ir::Node& n : g.nodes) {
+    const Lowered l = lower(b, g, n);
+    std::vector<std::string> outs = n.outputs;
+    while (outs.size() > 1 && outs.back().empty()) outs.pop_back();
+    auto name = b.CreateString(n.name);
+    auto ins = b.CreateVector(indices(n.inputs));
+    auto outv = b.CreateVector(indices(outs));
+    nodes.push_back(fb::CreateNode(b, name, l.op, 1, ins, outv, l.options_type, l.options));
+  }
+  std::vector<Offset<fb::KeyValue>> meta;
+  for (const auto& [k, v] : metadata) meta.push_back(fb::CreateKeyValue(b, b.CreateString(k), b.CreateString(v)));
+  auto model = fb::CreateModel(b, 1, b.CreateString(std::string("qconv ") + version_string()), b.CreateVector(tensors),
+                               b.CreateVector(buffers), b.CreateVector(nodes), b.CreateVector(indices(g.inputs)),
+                               b.CreateVector(indices(g.outputs)), b.CreateVector(meta));
+  fb::FinishModelBuffer(b, model);
+  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+}  // namespace qinfer

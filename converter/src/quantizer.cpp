@@ -1,0 +1,241 @@
+#include "quantizer.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <set>
+
+#include "qinfer/error.h"
+#include "quant_math.h"
+
+namespace qinfer {
+
+namespace {
+
+constexpr int32_t kWeightMax = 127;  // symmetric int8 weights use [-127, 127]
+
+std::string quantized_name(const std::string& name) { return name + ":q"; }
+
+bool is_activation(const ir::Graph& g, const std::string& name) { return !name.empty() && !g.is_constant(name); }
+
+// Ops whose int8 output shares the input's quantization (they only select or move values).
+bool passes_quantization_through(const std::string& op) {
+  return op == "MaxPool" || op == "Relu" || op == "Clip" || op == "Flatten";
+}
+
+bool has_rank(const ir::Value& v, size_t rank) { return v.shape_known && v.dims.size() == rank; }
+
+// Whether `n` has an int8 kernel for the shapes and constants it has.
+bool can_quantize(const ir::Graph& g, const ir::Node& n, const std::map<std::string, Range>& ranges) {
+  for (const std::string& in : n.inputs)
+    if (is_activation(g, in) && (g.value(in).dtype != DType::Float32 || !ranges.count(in) || !ranges.at(in).seen))
+      return false;
+  for (const std::string& out : n.outputs)
+    if (!out.empty() && (g.value(out).dtype != DType::Float32 || !ranges.count(out) || !ranges.at(out).seen)) return false;
+  if (n.op == "Conv")
+    return has_rank(g.value(n.inputs[0]), 4) && g.is_constant(n.inputs[1]) &&
+           (n.inputs.size() < 3 || n.inputs[2].empty() || g.is_constant(n.inputs[2]));
+  if (n.op == "Gemm") {
+    if (!g.is_constant(n.inputs[1]) || n.get_int("transA", 0) != 0 || !has_rank(g.value(n.inputs[0]), 2)) return false;
+    if (n.inputs.size() < 3 || n.inputs[2].empty()) return true;
+    if (!g.is_constant(n.inputs[2])) return false;
+    const int64_t cols = g.value(n.inputs[1]).constant->shape()[n.get_int("transB", 0) ? 0 : 1];
+    const int64_t c = g.value(n.inputs[2]).constant->element_count();
+    return c == cols || c == 1;
+  }
+  if (n.op == "Add") {
+    if (!is_activation(g, n.inputs[0]) || !is_activation(g, n.inputs[1])) return false;
+    const ir::Value &a = g.value(n.inputs[0]), &b = g.value(n.inputs[1]);
+    return a.shape_known && b.shape_known && a.dims.size() == b.dims.size();
+  }
+  if (n.op == "MaxPool") return has_rank(g.value(n.inputs[0]), 4);
+  if (n.op == "Flatten") return g.value(n.inputs[0]).shape_known;
+  return n.op == "Relu" || n.op == "Clip";
+}
+
+ir::Quant activation_quant(const Range& r) {
+  const qmath::AffineParams p = qmath::choose_affine(r.min, r.max, 0, 255);
+  return {{p.scale}, {p.zero_point}, -1};
+}
+
+// Per-output-channel symmetric int8 weights. `w` is [O, ...]; returns int8 of the same shape.
+Tensor quantize_weights(const Tensor& w, std::vector<float>* scales) {
+  const int64_t oc = w.shape()[0], per = w.element_count() / oc;
+  Tensor q(DType::Int8, w.shape());
+  scales->assign(static_cast<size_t>(oc), 1.0f);
+  for (int64_t o = 0; o < oc; ++o) {
+    const float* src = w.data<float>() + o * per;
+    float amax = 0.0f;
+    for (int64_t j = 0; j < per; ++j) amax = std::max(amax, std::fabs(src[j]));
+    const float s = qmath::choose_symmetric_scale(amax, kWeightMax);
+    (*scales)[o] = s;
+    for (int64_t j = 0; j < per; ++j)
+      q.data<int8_t>()[o * per + j] = static_cast<int8_t>(qmath::quantize(src[j], s, 0, -kWeightMax, kWeightMax));
+  }
+  return q;
+}
+
+// OIHW -> OHWI (the NHWC layout of a weight).
+Tensor oihw_to_ohwi(const Tensor& w) {
+  const auto& s = w.shape();
+  const int64_t O = s[0], I = s[1], H = s[2], W = s[3];
+  Tensor out(w.dtype(), {O, I, H, W});  // logical shape stays OIHW; memory order becomes OHWI
+  const auto* src = w.data<int8_t>();
+  auto* dst = out.data<int8_t>();
+  for (int64_t o = 0; o < O; ++o)
+    for (int64_t i = 0; i < I; ++i)
+      for (int64_t h = 0; h < H; ++h)
+        for (int64_t x = 0; x < W; ++x) dst[((o * H + h) * W + x) * I + i] = src[((o * I + i) * H + h) * W + x];
+  return out;
+}
+
+Tensor transpose_2d(const Tensor& w) {
+  const int64_t r = w.shape()[0], c = w.shape()[1];
+  Tensor out(w.dtype(), {c, r});
+  for (int64_t i = 0; i < r; ++i)
+    for (int64_t j = 0; j < c; ++j) out.data<float>()[j * r + i] = w.data<float>()[i * c + j];
+  return out;
+}
+
+// int32 bias in scale s_x * s_w[c]; `bias` may be null (zeros) or hold 1 value (broadcast).
+Tensor quantize_bias(const Tensor* bias, float multiplier, int64_t oc, float s_x, const std::vector<float>& s_w) {
+  Tensor q(DType::Int32, {oc});
+  for (int64_t c = 0; c < oc; ++c) {
+    const double b = bias ? double(bias->data<float>()[bias->element_count() == 1 ? 0 : c]) * multiplier : 0.0;
+    const double v = std::nearbyint(b / (double(s_x) * double(s_w[c])));
+    q.data<int32_t>()[c] = static_cast<int32_t>(std::max(-2147483648.0, std::min(2147483647.0, v)));
+  }
+  return q;
+}
+
+ir::Value constant_value(const std::string& name, Tensor t, ir::Layout layout, ir::Quant quant) {
+  ir::Value v;
+  v.name = name;
+  v.dtype = t.dtype();
+  v.dims = t.shape();
+  v.dim_names.assign(v.dims.size(), "");
+  v.shape_known = true;
+  v.constant = std::move(t);
+  v.layout = layout;
+  v.quant = std::move(quant);
+  return v;
+}
+
+}  // namespace
+
+QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, Range>& ranges) {
+  QuantizeReport report;
+  std::vector<bool> int8(g.nodes.size(), false);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    int8[i] = can_quantize(g, g.nodes[i], ranges);
+    (int8[i] ? report.int8_nodes : report.fp32_nodes)++;
+  }
+
+  // 1. uint8 twins of every activation an int8 node touches, with their quantization.
+  std::set<std::string> produced_int8;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (!int8[i]) continue;
+    ir::Node& n = g.nodes[i];
+    auto twin = [&](const std::string& name, const ir::Quant* inherit) {
+      const std::string q = quantized_name(name);
+      if (!g.values.count(q)) {
+        ir::Value v = g.value(name);
+        v.name = q;
+        v.dtype = DType::UInt8;
+        v.constant.reset();
+        v.layout = v.dims.size() == 4 ? ir::Layout::NHWC : ir::Layout::Plain;
+        v.quant = inherit ? *inherit : activation_quant(ranges.at(name));
+        g.values[q] = std::move(v);
+      }
+      return q;
+    };
+    for (std::string& in : n.inputs)
+      if (is_activation(g, in)) in = twin(in, nullptr);
+    const ir::Quant in_quant = g.value(n.inputs[0]).quant;
+    for (std::string& out : n.outputs) {
+      if (out.empty()) continue;
+      out = twin(out, passes_quantization_through(n.op) ? &in_quant : nullptr);
+      produced_int8.insert(out);
+    }
+    // Flatten leaves the NHWC world: its output is plain.
+    if (n.op == "Flatten") g.value(n.outputs[0]).layout = ir::Layout::Plain;
+  }
+
+  // 2. Weights and biases of int8 Conv and Gemm.
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (!int8[i]) continue;
+    ir::Node& n = g.nodes[i];
+    if (n.op != "Conv" && n.op != "Gemm") continue;
+    const float s_x = g.value(n.inputs[0]).quant.scale[0];
+    Tensor w = *g.value(n.inputs[1]).constant;
+    float bias_mult = 1.0f;
+    if (n.op == "Gemm") {  // canonical [N, K] weights with alpha folded in, beta into the bias
+      if (n.get_int("transB", 0) == 0) w = transpose_2d(w);
+      const float alpha = n.get_float("alpha", 1.0f);
+      for (int64_t j = 0; j < w.element_count(); ++j) w.data<float>()[j] *= alpha;
+      bias_mult = n.get_float("beta", 1.0f);
+      n.attrs["transB"] = int64_t{1};
+      n.attrs["alpha"] = 1.0f;
+      n.attrs["beta"] = 1.0f;
+    }
+    std::vector<float> s_w;
+    Tensor wq = quantize_weights(w, &s_w);
+    const int64_t oc = w.shape()[0];
+    const bool conv = n.op == "Conv";
+    const std::string wname = g.unique_name(quantized_name(n.inputs[1]) + "@" + n.name);
+    g.values[wname] = constant_value(wname, conv ? oihw_to_ohwi(wq) : std::move(wq),
+                                     conv ? ir::Layout::NHWC : ir::Layout::Plain,
+                                     ir::Quant{s_w, std::vector<int32_t>(s_w.size(), 0), 0});
+    const bool has_bias = n.inputs.size() > 2 && !n.inputs[2].empty();
+    const Tensor* bias = has_bias ? &*g.value(n.inputs[2]).constant : nullptr;
+    const std::string bname = g.unique_name(n.name + ":bias_q");
+    g.values[bname] = constant_value(bname, quantize_bias(bias, bias_mult, oc, s_x, s_w), ir::Layout::Plain, {});
+    n.inputs.resize(3);
+    n.inputs[1] = wname;
+    n.inputs[2] = bname;
+  }
+
+  // 3. Quantize/Dequantize where fp32 and int8 meet, keeping topological order.
+  auto quantize_node = [&](const std::string& name) {
+    ir::Node q;
+    q.name = g.unique_name(name + ":quantize");
+    q.op = "qinfer.Quantize";
+    q.inputs = {name};
+    q.outputs = {quantized_name(name)};
+    return q;
+  };
+  auto dequantize_node = [&](const std::string& name) {
+    ir::Node d;
+    d.name = g.unique_name(name + ":dequantize");
+    d.op = "qinfer.Dequantize";
+    d.inputs = {quantized_name(name)};
+    d.outputs = {name};
+    return d;
+  };
+  auto needs_quantize = [&](const std::string& name) {
+    return g.values.count(quantized_name(name)) && !produced_int8.count(quantized_name(name));
+  };
+  std::vector<ir::Node> ordered;
+  for (const std::string& in : g.inputs)
+    if (needs_quantize(in)) ordered.push_back(quantize_node(in));
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    ordered.push_back(g.nodes[i]);
+    for (const std::string& out : g.nodes[i].outputs) {
+      if (out.empty()) continue;
+      if (!int8[i]) {
+        if (needs_quantize(out)) ordered.push_back(quantize_node(out));
+        continue;
+      }
+      // `out` is "<name>:q"; the float <name> is needed by fp32 consumers and graph outputs.
+      const std::string name = out.substr(0, out.size() - 2);
+      bool float_use = g.is_graph_output(name);
+      for (size_t c : g.consumers(name)) float_use = float_use || !int8[c];
+      if (float_use) ordered.push_back(dequantize_node(name));
+    }
+  }
+  g.nodes = std::move(ordered);
+  g.remove_unused_values();
+  return report;
+}
+
+}  // namespace qinfer

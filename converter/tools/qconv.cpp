@@ -1,0 +1,35 @@
+// qconv: convert an ONNX model to a qinfer .qbin, calibrating and quantizing it to int8.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "qinfer/converter.h"
+#include "qinfer/version.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"qconv: convert an ONNX model to a qinfer .qbin (int8 by default).\n"
+               "Exit codes: 0 success, 1 conversion error (message on stderr, no output written), "
+               "other non-zero values: bad command line."};
+  qinfer::ConvertOptions o;
+  bool no_quantize = false;
+  app.add_option("model", o.onnx_path, "the ONNX model")->required();
+  app.add_option("-o,--output", o.output_path, "the .qbin to write (written atomically)")->required();
+  app.add_option("--calib", o.calib_path,
+                 "calibration data: a .npy batch (first dimension = samples) or a folder of .npy files");
+  app.add_flag("--no-quantize", no_quantize, "write an fp32 qbin; no calibration data needed");
+  app.add_option("--threads", o.threads, "threads for the calibration runs")->check(CLI::PositiveNumber);
+  app.add_option("--calib-batch", o.calib_batch, "samples per calibration run for a symbolic batch dimension")
+      ->check(CLI::PositiveNumber);
+  app.set_version_flag("--version", std::string("qconv ") + qinfer::version_string());
+  CLI11_PARSE(app, argc, argv);
+  o.quantize = !no_quantize;
+  try {
+    const qinfer::ConvertSummary s = qinfer::convert(o);
+    std::fprintf(stderr, "qconv: wrote %s: %zu bytes (%.1f%% of the ONNX file), %d nodes (%d int8, %d fp32), %lld calibration samples, %.2f s\n",
+                 o.output_path.c_str(), s.qbin_bytes, 100.0 * double(s.qbin_bytes) / double(s.onnx_bytes), s.nodes,
+                 s.int8_nodes, s.fp32_nodes, static_cast<long long>(s.calib_samples), s.seconds);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "qconv: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

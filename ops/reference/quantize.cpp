@@ -1,0 +1,40 @@
+#include "reference/quantize.h"
+
+#include "quant_math.h"
+
+namespace qinfer::ref {
+
+int64_t moved_offset(int64_t i, const Dims4& d, LayoutMove move) {
+  switch (move) {
+    case LayoutMove::None:
+      return i;
+    case LayoutMove::NchwToNhwc: {  // i indexes NCHW
+      const int64_t x = i % d.w, y = (i / d.w) % d.h, c = (i / (d.w * d.h)) % d.c, n = i / (d.w * d.h * d.c);
+      return ((n * d.h + y) * d.w + x) * d.c + c;
+    }
+    case LayoutMove::NhwcToNchw: {  // i indexes NHWC
+      const int64_t c = i % d.c, x = (i / d.c) % d.w, y = (i / (d.c * d.w)) % d.h, n = i / (d.c * d.w * d.h);
+      return ((n * d.c + c) * d.h + y) * d.w + x;
+    }
+  }
+  return i;
+}
+
+void quantize_f32_u8(int64_t count, const float* x, float scale, int32_t zero_point, uint8_t* y,
+                     const Dims4& dims, LayoutMove move) {
+  const auto r = qmath::uint8_range();
+  for (int64_t i = 0; i < count; ++i)
+    y[moved_offset(i, dims, move)] = static_cast<uint8_t>(qmath::quantize(x[i], scale, zero_point, r.lo, r.hi));
+}
+
+void dequantize_u8_f32(int64_t count, const uint8_t* x, float scale, int32_t zero_point, float* y,
+                       const Dims4& dims, LayoutMove move) {
+  for (int64_t i = 0; i < count; ++i) y[moved_offset(i, dims, move)] = qmath::dequantize(x[i], scale, zero_point);
+}
+
+void move_layout_u8(const uint8_t* x, uint8_t* y, const Dims4& dims, LayoutMove move) {
+  const int64_t count = dims.count();
+  for (int64_t i = 0; i < count; ++i) y[moved_offset(i, dims, move)] = x[i];
+}
+
+}  // namespace qinfer::ref

@@ -1,0 +1,28 @@
+// Reference QuantizeLinear / DequantizeLinear (per tensor) and the NCHW <-> NHWC moves that the
+// graph boundary fuses with them.
+#pragma once
+
+#include <cstdint>
+
+namespace qinfer::ref {
+
+// Which way data moves between a plain NCHW tensor and an NHWC one (dims are logical N,C,H,W).
+enum class LayoutMove { None, NchwToNhwc, NhwcToNchw };
+
+struct Dims4 {
+  int64_t n = 1, c = 1, h = 1, w = 1;
+  int64_t count() const { return n * c * h * w; }
+};
+
+// Destination offset of source element i under `move` (identity for None).
+int64_t moved_offset(int64_t i, const Dims4& d, LayoutMove move);
+
+void quantize_f32_u8(int64_t count, const float* x, float scale, int32_t zero_point, uint8_t* y,
+                     const Dims4& dims, LayoutMove move);
+void dequantize_u8_f32(int64_t count, const uint8_t* x, float scale, int32_t zero_point, float* y,
+                       const Dims4& dims, LayoutMove move);
+
+// A pure layout move of 1-byte elements (used by Flatten of NHWC int8 data).
+void move_layout_u8(const uint8_t* x, uint8_t* y, const Dims4& dims, LayoutMove move);
+
+}  // namespace qinfer::ref

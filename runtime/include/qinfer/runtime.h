@@ -1,0 +1,66 @@
+// qinfer::Runtime: loads a .qbin model and runs it.
+//
+//   qinfer::Runtime rt("model.qbin");
+//   std::vector<qinfer::Tensor> outputs = rt.run(input);
+//
+// Threading: run() may be called from several threads at once on one Runtime; each call gets
+// its own working memory. Construction and destruction must not race with run().
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "qinfer/error.h"
+#include "qinfer/tensor.h"
+
+namespace qinfer {
+
+// Name, element type and shape of a model input or output. A dimension of -1 is symbolic
+// (dim_names holds its name); any size is accepted there, equal names must get equal sizes.
+struct TensorInfo {
+  std::string name;
+  DType dtype;
+  std::vector<int64_t> shape;
+  std::vector<std::string> dim_names;
+};
+
+class Runtime {
+ public:
+  struct Options {
+    int threads = 1;  // worker threads used inside one run() call
+    // Called after every node with each tensor it produced (calibration, debugging). The view
+    // is valid only during the call. Slows run(): leave empty in production.
+    std::function<void(const TensorView&)> observer;
+  };
+
+  // Loads and verifies a model file; throws Error naming the file and the rule it breaks.
+  explicit Runtime(const std::string& path);
+  Runtime(const std::string& path, Options options);
+  // Loads from memory (the bytes are copied).
+  Runtime(const void* data, size_t size);
+  Runtime(const void* data, size_t size, Options options);
+  ~Runtime();
+  Runtime(Runtime&&) noexcept;
+  Runtime& operator=(Runtime&&) noexcept;
+
+  const std::vector<TensorInfo>& inputs() const;
+  const std::vector<TensorInfo>& outputs() const;
+
+  // Single-input models. Returns the outputs in the order of outputs().
+  std::vector<Tensor> run(const Tensor& input) const;
+  // Any model: inputs by name. Returns the outputs in the order of outputs().
+  std::vector<Tensor> run(const std::map<std::string, Tensor>& inputs) const;
+
+  // Key/value metadata the converter recorded (source model, calibration method, ...).
+  const std::map<std::string, std::string>& metadata() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace qinfer

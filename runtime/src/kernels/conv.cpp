@@ -1,0 +1,134 @@
+// Conv: fp32 on NCHW data, or uint8 x int8 -> uint8 on NHWC data with per-channel weights.
+#include <cmath>
+
+#include "kernels/kernel.h"
+#include "kernels/node_check.h"
+#include "reference/conv.h"
+
+namespace qinfer {
+
+namespace {
+
+class ConvKernel : public Kernel {
+ public:
+  ConvKernel(const Model& model, const NodeDesc& node) : check_(model, node) {
+    check_.expect_version(1);
+    check_.expect_arity(2, 3, 1);
+    const fb::ConvOptions* o = check_.options<fb::ConvOptions>("ConvOptions");
+    kernel_ = check_.ints(o->kernel(), 2, 1, 0, "kernel");
+    strides_ = check_.ints(o->strides(), 2, 1, 1, "strides");
+    pads_ = check_.ints(o->pads(), 4, 0, 0, "pads");
+    dilations_ = check_.ints(o->dilations(), 2, 1, 1, "dilations");
+    if (o->group() < 1) check_.fail("group " + std::to_string(o->group()) + " must be >= 1");
+    groups_ = o->group();
+    clamp_ = fused_clamp(check_, o->activation(), o->clip_min(), o->clip_max());
+
+    const TensorDesc& x = check_.input(0);
+    const TensorDesc& w = check_.input(1);
+    const TensorDesc& y = check_.output(0);
+    check_.expect_constant(w, "weight");
+    if (w.dims.size() != 4) check_.fail("weight '" + w.name + "' has rank " + std::to_string(w.dims.size()) + ", expected 4 (O, I, KH, KW)");
+    if (kernel_[0] == 0) kernel_ = {w.dims[2], w.dims[3]};
+    if (kernel_[0] != w.dims[2] || kernel_[1] != w.dims[3]) check_.fail("kernel does not match the weight's spatial shape");
+    if (w.dims[0] % groups_ != 0) check_.fail("weight has " + std::to_string(w.dims[0]) + " output channels, not divisible by group " + std::to_string(groups_));
+    const TensorDesc* b = check_.has_input(2) ? &check_.input(2) : nullptr;
+    if (b) {
+      check_.expect_constant(*b, "bias");
+      if (b->dims != Shape{w.dims[0]}) check_.fail("bias '" + b->name + "' must have shape [" + std::to_string(w.dims[0]) + "]");
+    }
+    out_c_ = w.dims[0];
+    in_c_per_group_ = w.dims[1];
+    weights_ = w.constant;
+    bias_ = b ? b->constant : nullptr;
+
+    quantized_ = x.dtype != DType::Float32;
+    if (!quantized_) {
+      for (const TensorDesc* t : {&x, &w, &y}) check_.expect_dtype(*t, DType::Float32, "tensor");
+      if (b) check_.expect_dtype(*b, DType::Float32, "bias");
+      for (const TensorDesc* t : {&x, &w, &y}) check_.expect_layout(*t, fb::Layout::Plain, "tensor");
+      return;
+    }
+    check_.expect_dtype(x, DType::UInt8, "input");
+    check_.expect_dtype(w, DType::Int8, "weight");
+    check_.expect_dtype(y, DType::UInt8, "output");
+    for (const TensorDesc* t : {&x, &w, &y}) check_.expect_layout(*t, fb::Layout::NHWC, "tensor");
+    check_.expect_per_tensor(x, "input");
+    check_.expect_per_tensor(y, "output");
+    if (b) check_.expect_dtype(*b, DType::Int32, "bias");
+    if (w.quant.empty() || (w.quant.scale.size() > 1 && w.quant.axis != 0))
+      check_.fail("weight '" + w.name + "' needs per-tensor or axis-0 (per output channel) quantization");
+    for (int32_t z : w.quant.zero_point)
+      if (z != 0) check_.fail("weight '" + w.name + "' has zero point " + std::to_string(z) + "; int8 weights must be symmetric (0)");
+    x_zero_point_ = x.quant.zero_point[0];
+    y_zero_point_ = y.quant.zero_point[0];
+    const qmath::QRange r = quantized_clamp(y, clamp_);
+    y_min_ = r.lo;
+    y_max_ = r.hi;
+    for (int64_t c = 0; c < out_c_; ++c) {
+      const float sw = w.quant.scale[w.quant.scale.size() == 1 ? 0 : c];
+      multipliers_.push_back(qmath::requant_multiplier(x.quant.scale[0], sw, y.quant.scale[0]));
+    }
+  }
+
+  std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
+    const Shape& x = *in[0];
+    if (x.size() != 4) check_.fail("input shape " + shape_string(x) + " must have rank 4 (N, C, H, W)");
+    if (x[1] != in_c_per_group_ * groups_)
+      check_.fail("input has " + std::to_string(x[1]) + " channels but weight expects " +
+                  std::to_string(in_c_per_group_) + " x group " + std::to_string(groups_));
+    const int64_t oh = ref::conv_out_extent(x[2], kernel_[0], strides_[0], pads_[0], pads_[2], dilations_[0]);
+    const int64_t ow = ref::conv_out_extent(x[3], kernel_[1], strides_[1], pads_[1], pads_[3], dilations_[1]);
+    if (oh <= 0 || ow <= 0) check_.fail("input " + shape_string(x) + " is smaller than the (dilated) kernel after padding");
+    return {Shape{x[0], out_c_, oh, ow}};
+  }
+
+  void run(const KernelIO& io, ThreadPool& pool) const override {
+    ref::Conv2DGeometry g;
+    const Shape& x = *io.input_shapes[0];
+    const Shape& y = *io.output_shapes[0];
+    g.batch = x[0];
+    g.in_c = x[1], g.in_h = x[2], g.in_w = x[3];
+    g.out_c = y[1], g.out_h = y[2], g.out_w = y[3];
+    g.kernel_h = kernel_[0], g.kernel_w = kernel_[1];
+    g.stride_h = strides_[0], g.stride_w = strides_[1];
+    g.pad_top = pads_[0], g.pad_left = pads_[1];
+    g.dilation_h = dilations_[0], g.dilation_w = dilations_[1];
+    g.groups = groups_;
+    if (!quantized_) {
+      const auto* xp = static_cast<const float*>(io.inputs[0]);
+      const auto* wp = reinterpret_cast<const float*>(weights_);
+      const auto* bp = reinterpret_cast<const float*>(bias_);
+      auto* yp = static_cast<float*>(io.outputs[0]);
+      pool.parallel_for(g.rows(), [&](int64_t b, int64_t e) {
+        ref::conv2d_f32_nchw(g, xp, wp, bp, clamp_.lo, clamp_.hi, yp, b, e);
+      });
+      return;
+    }
+    const auto* xp = static_cast<const uint8_t*>(io.inputs[0]);
+    const auto* wp = reinterpret_cast<const int8_t*>(weights_);
+    const auto* bp = reinterpret_cast<const int32_t*>(bias_);
+    auto* yp = static_cast<uint8_t*>(io.outputs[0]);
+    pool.parallel_for(g.rows(), [&](int64_t b, int64_t e) {
+      ref::conv2d_qu8s8_nhwc(g, xp, x_zero_point_, wp, bp, multipliers_.data(), y_zero_point_, y_min_, y_max_, yp, b, e);
+    });
+  }
+
+ private:
+  NodeCheck check_;
+  std::vector<int64_t> kernel_, strides_, pads_, dilations_;
+  int64_t groups_ = 1, out_c_ = 0, in_c_per_group_ = 0;
+  FloatClamp clamp_;
+  const uint8_t* weights_ = nullptr;
+  const uint8_t* bias_ = nullptr;
+  bool quantized_ = false;
+  int32_t x_zero_point_ = 0, y_zero_point_ = 0, y_min_ = 0, y_max_ = 255;
+  std::vector<float> multipliers_;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> create_conv_kernel(const Model& model, const NodeDesc& node) {
+  return std::make_unique<ConvKernel>(model, node);
+}
+
+}  // namespace qinfer

@@ -1,0 +1,38 @@
+// The runtime's view of one op implementation. A Kernel is created once per node at load time
+// (it validates types and options and precomputes constants such as requantization
+// multipliers), then computes output shapes for each input shape and runs. run() is const and
+// may be called from several threads at once.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model.h"
+#include "thread_pool.h"
+
+namespace qinfer {
+
+using Shape = std::vector<int64_t>;
+
+struct KernelIO {
+  std::vector<const void*> inputs;        // nullptr where an optional input is absent
+  std::vector<const Shape*> input_shapes;  // nullptr where absent
+  std::vector<void*> outputs;
+  std::vector<const Shape*> output_shapes;
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  // Output shapes (logical, ONNX order) for the given input shapes; throws Error naming the
+  // node and the shapes when they break the op's rules.
+  virtual std::vector<Shape> output_shapes(const std::vector<const Shape*>& inputs) const = 0;
+  virtual void run(const KernelIO& io, ThreadPool& pool) const = 0;
+};
+
+// Creates the kernel for `node`; throws Error if the op, version, types or options are not
+// supported.
+std::unique_ptr<Kernel> create_kernel(const Model& model, const NodeDesc& node);
+
+}  // namespace qinfer

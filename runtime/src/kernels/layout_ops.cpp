@@ -1,0 +1,117 @@
+// Flatten, Quantize and Dequantize: ops that move data between types and layouts.
+#include <cstring>
+
+#include "kernels/kernel.h"
+#include "kernels/node_check.h"
+#include "reference/quantize.h"
+
+namespace qinfer {
+
+namespace {
+
+ref::Dims4 dims4(const Shape& s) { return {s[0], s[1], s[2], s[3]}; }
+
+ref::LayoutMove layout_move(fb::Layout from, fb::Layout to) {
+  if (from == to) return ref::LayoutMove::None;
+  return from == fb::Layout::Plain ? ref::LayoutMove::NchwToNhwc : ref::LayoutMove::NhwcToNchw;
+}
+
+class FlattenKernel : public Kernel {
+ public:
+  FlattenKernel(const Model& model, const NodeDesc& node) : check_(model, node) {
+    check_.expect_version(1);
+    check_.expect_arity(1, 1, 1);
+    axis_ = check_.options<fb::FlattenOptions>("FlattenOptions")->axis();
+    const TensorDesc& x = check_.input(0);
+    const TensorDesc& y = check_.output(0);
+    check_.expect_dtype(y, x.dtype, "output");
+    check_.expect_layout(y, fb::Layout::Plain, "output");
+    nhwc_input_ = x.layout == fb::Layout::NHWC;
+    if (nhwc_input_ && dtype_size(x.dtype) != 1) check_.fail("NHWC input must be 8-bit");
+    if (x.dtype != DType::Float32 && (x.quant.scale != y.quant.scale || x.quant.zero_point != y.quant.zero_point))
+      check_.fail("quantized Flatten needs identical input and output quantization");
+    elem_size_ = dtype_size(x.dtype);
+  }
+
+  std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
+    const Shape& x = *in[0];
+    const int64_t rank = static_cast<int64_t>(x.size());
+    const int64_t axis = axis_ < 0 ? axis_ + rank : axis_;
+    if (axis < 0 || axis > rank) check_.fail("axis " + std::to_string(axis_) + " is out of range for input " + shape_string(x));
+    int64_t outer = 1, inner = 1;
+    for (int64_t i = 0; i < rank; ++i) (i < axis ? outer : inner) *= x[i];
+    return {Shape{outer, inner}};
+  }
+
+  void run(const KernelIO& io, ThreadPool&) const override {
+    const Shape& x = *io.input_shapes[0];
+    if (nhwc_input_)  // data leaves the NHWC world: restore the logical (NCHW) element order
+      ref::move_layout_u8(static_cast<const uint8_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]), dims4(x),
+                          ref::LayoutMove::NhwcToNchw);
+    else
+      std::memcpy(io.outputs[0], io.inputs[0], static_cast<size_t>(element_count(x)) * elem_size_);
+  }
+
+ private:
+  NodeCheck check_;
+  int32_t axis_ = 1;
+  bool nhwc_input_ = false;
+  size_t elem_size_ = 4;
+};
+
+// Quantize (fp32 -> uint8) and Dequantize (uint8 -> fp32), per tensor, optionally moving
+// between plain NCHW and NHWC in the same pass.
+class QuantizeKernel : public Kernel {
+ public:
+  QuantizeKernel(const Model& model, const NodeDesc& node) : check_(model, node) {
+    check_.expect_version(1);
+    check_.expect_arity(1, 1, 1);
+    quantize_ = node.op == fb::OpCode::Quantize;
+    const TensorDesc& x = check_.input(0);
+    const TensorDesc& y = check_.output(0);
+    const TensorDesc& q = quantize_ ? y : x;
+    check_.expect_dtype(quantize_ ? x : y, DType::Float32, quantize_ ? "input" : "output");
+    check_.expect_dtype(q, DType::UInt8, quantize_ ? "output" : "input");
+    check_.expect_per_tensor(q, quantize_ ? "output" : "input");
+    check_.expect_layout(quantize_ ? x : y, fb::Layout::Plain, quantize_ ? "input" : "output");
+    scale_ = q.quant.scale[0];
+    zero_point_ = q.quant.zero_point[0];
+    move_ = layout_move(x.layout, y.layout);
+  }
+
+  std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
+    if (move_ != ref::LayoutMove::None && in[0]->size() != 4)
+      check_.fail("a layout change needs a rank-4 input, got " + shape_string(*in[0]));
+    return {*in[0]};
+  }
+
+  void run(const KernelIO& io, ThreadPool&) const override {
+    const Shape& s = *io.input_shapes[0];
+    const int64_t count = element_count(s);
+    const ref::Dims4 d = s.size() == 4 ? dims4(s) : ref::Dims4{};
+    if (quantize_)
+      ref::quantize_f32_u8(count, static_cast<const float*>(io.inputs[0]), scale_, zero_point_,
+                           static_cast<uint8_t*>(io.outputs[0]), d, move_);
+    else
+      ref::dequantize_u8_f32(count, static_cast<const uint8_t*>(io.inputs[0]), scale_, zero_point_,
+                             static_cast<float*>(io.outputs[0]), d, move_);
+  }
+
+ private:
+  NodeCheck check_;
+  bool quantize_ = true;
+  float scale_ = 1.0f;
+  int32_t zero_point_ = 0;
+  ref::LayoutMove move_ = ref::LayoutMove::None;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> create_flatten_kernel(const Model& model, const NodeDesc& node) {
+  return std::make_unique<FlattenKernel>(model, node);
+}
+std::unique_ptr<Kernel> create_quantize_kernel(const Model& model, const NodeDesc& node) {
+  return std::make_unique<QuantizeKernel>(model, node);
+}
+
+}  // namespace qinfer

@@ -1,0 +1,80 @@
+// MaxPool: fp32 NCHW or uint8 NHWC (max commutes with the monotonic quantization).
+#include "kernels/kernel.h"
+#include "kernels/node_check.h"
+#include "reference/pool.h"
+
+namespace qinfer {
+
+namespace {
+
+class MaxPoolKernel : public Kernel {
+ public:
+  MaxPoolKernel(const Model& model, const NodeDesc& node) : check_(model, node) {
+    check_.expect_version(1);
+    check_.expect_arity(1, 1, 1);
+    const fb::PoolOptions* o = check_.options<fb::PoolOptions>("PoolOptions");
+    kernel_ = check_.ints(o->kernel(), 2, 1, 1, "kernel");
+    if (!o->kernel()) check_.fail("kernel is required");
+    strides_ = check_.ints(o->strides(), 2, 1, 1, "strides");
+    pads_ = check_.ints(o->pads(), 4, 0, 0, "pads");
+    dilations_ = check_.ints(o->dilations(), 2, 1, 1, "dilations");
+    ceil_mode_ = o->ceil_mode();
+    for (int i = 0; i < 4; ++i)
+      if (pads_[i] >= kernel_[i % 2] * dilations_[i % 2])
+        check_.fail("pad " + std::to_string(pads_[i]) + " must be smaller than the window");
+    const TensorDesc& x = check_.input(0);
+    const TensorDesc& y = check_.output(0);
+    quantized_ = x.dtype != DType::Float32;
+    check_.expect_dtype(y, x.dtype, "output");
+    if (!quantized_) {
+      check_.expect_layout(x, fb::Layout::Plain, "input");
+      check_.expect_layout(y, fb::Layout::Plain, "output");
+      return;
+    }
+    check_.expect_dtype(x, DType::UInt8, "input");
+    check_.expect_layout(x, fb::Layout::NHWC, "input");
+    check_.expect_layout(y, fb::Layout::NHWC, "output");
+    if (x.quant.scale != y.quant.scale || x.quant.zero_point != y.quant.zero_point)
+      check_.fail("int8 MaxPool needs identical input and output quantization");
+  }
+
+  std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
+    const Shape& x = *in[0];
+    if (x.size() != 4) check_.fail("input shape " + shape_string(x) + " must have rank 4 (N, C, H, W)");
+    const int64_t oh = ref::conv_out_extent(x[2], kernel_[0], strides_[0], pads_[0], pads_[2], dilations_[0], ceil_mode_);
+    const int64_t ow = ref::conv_out_extent(x[3], kernel_[1], strides_[1], pads_[1], pads_[3], dilations_[1], ceil_mode_);
+    if (oh <= 0 || ow <= 0) check_.fail("input " + shape_string(x) + " is smaller than the pooling window");
+    return {Shape{x[0], x[1], oh, ow}};
+  }
+
+  void run(const KernelIO& io, ThreadPool& pool) const override {
+    const Shape& x = *io.input_shapes[0];
+    const Shape& y = *io.output_shapes[0];
+    ref::Conv2DGeometry g;
+    g.batch = x[0], g.in_c = g.out_c = x[1], g.in_h = x[2], g.in_w = x[3];
+    g.out_h = y[2], g.out_w = y[3];
+    g.kernel_h = kernel_[0], g.kernel_w = kernel_[1];
+    g.stride_h = strides_[0], g.stride_w = strides_[1];
+    g.pad_top = pads_[0], g.pad_left = pads_[1];
+    g.dilation_h = dilations_[0], g.dilation_w = dilations_[1];
+    pool.parallel_for(g.rows(), [&](int64_t b, int64_t e) {
+      if (quantized_)
+        ref::maxpool2d_u8_nhwc(g, static_cast<const uint8_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]), b, e);
+      else
+        ref::maxpool2d_f32_nchw(g, static_cast<const float*>(io.inputs[0]), static_cast<float*>(io.outputs[0]), b, e);
+    });
+  }
+
+ private:
+  NodeCheck check_;
+  std::vector<int64_t> kernel_, strides_, pads_, dilations_;
+  bool ceil_mode_ = false, quantized_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> create_maxpool_kernel(const Model& model, const NodeDesc& node) {
+  return std::make_unique<MaxPoolKernel>(model, node);
+}
+
+}  // namespace qinfer

@@ -1,0 +1,202 @@
+// Runtime: owns the verified model, one kernel per node, a cache of plans per input shape, and
+// a free list of arenas so that concurrent run() calls each get private working memory.
+#include "qinfer/runtime.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "file_util.h"
+#include "kernels/kernel.h"
+#include "model.h"
+#include "planner.h"
+#include "thread_pool.h"
+
+namespace qinfer {
+
+namespace {
+
+TensorInfo describe_io(const TensorDesc& t) { return {t.name, t.dtype, t.dims, t.dim_names}; }
+
+struct Arena {
+  struct FreeAligned {
+    void operator()(void* p) const { std::free(p); }
+  };
+  std::unique_ptr<void, FreeAligned> data;
+  size_t bytes = 0;
+};
+
+}  // namespace
+
+struct Runtime::Impl {
+  Impl(const void* data, size_t size, std::string source, Options opts)
+      : model(data, size, std::move(source)), options(std::move(opts)), pool(std::max(1, options.threads)) {
+    for (const NodeDesc& n : model.nodes()) kernels.push_back(create_kernel(model, n));
+    for (int i : model.inputs()) inputs.push_back(describe_io(model.tensors()[i]));
+    for (int i : model.outputs()) outputs.push_back(describe_io(model.tensors()[i]));
+  }
+
+  std::vector<const Tensor*> order_inputs(const std::map<std::string, Tensor>& given) const;
+  std::vector<Shape> check_inputs(const std::vector<const Tensor*>& given) const;
+  std::shared_ptr<const Plan> plan_for(const std::vector<Shape>& shapes);
+  std::unique_ptr<Arena> take_arena(size_t bytes);
+  void give_back(std::unique_ptr<Arena> arena);
+  std::vector<Tensor> run(const std::vector<const Tensor*>& given);
+
+  Model model;
+  Options options;
+  std::vector<std::unique_ptr<Kernel>> kernels;
+  std::vector<TensorInfo> inputs, outputs;
+  ThreadPool pool;
+  std::mutex mutex;  // guards plans and arenas
+  std::map<std::vector<Shape>, std::shared_ptr<const Plan>> plans;
+  std::vector<std::unique_ptr<Arena>> arenas;
+};
+
+std::vector<const Tensor*> Runtime::Impl::order_inputs(const std::map<std::string, Tensor>& given) const {
+  for (const auto& [name, tensor] : given) {
+    bool found = false;
+    for (const TensorInfo& info : inputs) found = found || info.name == name;
+    if (!found) {
+      std::string names;
+      for (const TensorInfo& info : inputs) names += (names.empty() ? "'" : ", '") + info.name + "'";
+      throw Error(model.source() + ": the model has no input named '" + name + "' (inputs: " + names + ")");
+    }
+  }
+  std::vector<const Tensor*> ordered;
+  for (const TensorInfo& info : inputs) {
+    const auto it = given.find(info.name);
+    if (it == given.end()) throw Error(model.source() + ": input '" + info.name + "' was not given");
+    ordered.push_back(&it->second);
+  }
+  return ordered;
+}
+
+std::vector<Shape> Runtime::Impl::check_inputs(const std::vector<const Tensor*>& given) const {
+  std::vector<Shape> shapes;
+  std::map<std::string, int64_t> symbols;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const TensorInfo& info = inputs[i];
+    const Tensor& t = *given[i];
+    const std::string who = model.source() + ": input '" + info.name + "'";
+    if (t.dtype() != info.dtype)
+      throw Error(who + " must be " + dtype_name(info.dtype) + ", got " + dtype_name(t.dtype()));
+    if (t.shape().size() != info.shape.size())
+      throw Error(who + " must have rank " + std::to_string(info.shape.size()) + ", got shape " + shape_string(t.shape()));
+    for (size_t d = 0; d < info.shape.size(); ++d) {
+      const int64_t got = t.shape()[d];
+      if (info.shape[d] >= 0 && got != info.shape[d])
+        throw Error(who + " dimension " + std::to_string(d) + " must be " + std::to_string(info.shape[d]) + ", got shape " +
+                    shape_string(t.shape()));
+      if (info.shape[d] < 0) {
+        auto [sym, fresh] = symbols.emplace(info.dim_names[d], got);
+        if (!fresh && sym->second != got)
+          throw Error(who + " dimension " + std::to_string(d) + " ('" + info.dim_names[d] + "') is " + std::to_string(got) +
+                      " but another input gave '" + info.dim_names[d] + "' = " + std::to_string(sym->second));
+      }
+    }
+    shapes.push_back(t.shape());
+  }
+  return shapes;
+}
+
+std::shared_ptr<const Plan> Runtime::Impl::plan_for(const std::vector<Shape>& shapes) {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = plans.find(shapes);
+    if (it != plans.end()) return it->second;
+  }
+  auto plan = std::make_shared<const Plan>(make_plan(model, kernels, shapes));
+  std::lock_guard<std::mutex> lock(mutex);
+  return plans.emplace(shapes, std::move(plan)).first->second;
+}
+
+std::unique_ptr<Arena> Runtime::Impl::take_arena(size_t bytes) {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto it = arenas.begin(); it != arenas.end(); ++it)
+      if ((*it)->bytes >= bytes) {
+        std::unique_ptr<Arena> a = std::move(*it);
+        arenas.erase(it);
+        return a;
+      }
+  }
+  auto a = std::make_unique<Arena>();
+  a->bytes = std::max<size_t>(bytes, 64);
+  a->data.reset(std::aligned_alloc(64, (a->bytes + 63) / 64 * 64));
+  if (!a->data) throw Error(model.source() + ": out of memory allocating a " + std::to_string(bytes) + "-byte arena");
+  return a;
+}
+
+void Runtime::Impl::give_back(std::unique_ptr<Arena> arena) {
+  std::lock_guard<std::mutex> lock(mutex);
+  arenas.push_back(std::move(arena));
+}
+
+std::vector<Tensor> Runtime::Impl::run(const std::vector<const Tensor*>& given) {
+  const std::vector<Shape> shapes = check_inputs(given);
+  const std::shared_ptr<const Plan> plan = plan_for(shapes);
+  std::unique_ptr<Arena> arena = take_arena(plan->arena_bytes);
+  auto* base = static_cast<uint8_t*>(arena->data.get());
+  const auto& tensors = model.tensors();
+  auto address = [&](int t) -> uint8_t* {
+    return tensors[t].is_constant() ? const_cast<uint8_t*>(tensors[t].constant) : base + plan->offsets[t];
+  };
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& t = *given[i];
+    std::memcpy(address(model.inputs()[i]), t.raw_data(), t.byte_size());
+  }
+  KernelIO io;
+  for (size_t n = 0; n < model.nodes().size(); ++n) {
+    const NodeDesc& node = model.nodes()[n];
+    io.inputs.clear(), io.input_shapes.clear(), io.outputs.clear(), io.output_shapes.clear();
+    for (int t : node.inputs) {
+      io.inputs.push_back(t >= 0 ? address(t) : nullptr);
+      io.input_shapes.push_back(t >= 0 ? &plan->shapes[t] : nullptr);
+    }
+    for (int t : node.outputs) {
+      io.outputs.push_back(address(t));
+      io.output_shapes.push_back(&plan->shapes[t]);
+    }
+    kernels[n]->run(io, pool);
+    if (options.observer)
+      for (int t : node.outputs) options.observer(TensorView{tensors[t].name, tensors[t].dtype, plan->shapes[t], address(t)});
+  }
+  std::vector<Tensor> results;
+  for (int t : model.outputs()) {
+    Tensor out(tensors[t].dtype, plan->shapes[t]);
+    std::memcpy(out.raw_data(), address(t), out.byte_size());
+    results.push_back(std::move(out));
+  }
+  give_back(std::move(arena));
+  return results;
+}
+
+Runtime::Runtime(const std::string& path) : Runtime(path, Options{}) {}
+Runtime::Runtime(const std::string& path, Options options) {
+  const std::vector<char> bytes = read_file_bytes(path);
+  impl_ = std::make_unique<Impl>(bytes.data(), bytes.size(), path, std::move(options));
+}
+Runtime::Runtime(const void* data, size_t size) : Runtime(data, size, Options{}) {}
+Runtime::Runtime(const void* data, size_t size, Options options)
+    : impl_(std::make_unique<Impl>(data, size, "<memory>", std::move(options))) {}
+Runtime::~Runtime() = default;
+Runtime::Runtime(Runtime&&) noexcept = default;
+Runtime& Runtime::operator=(Runtime&&) noexcept = default;
+
+const std::vector<TensorInfo>& Runtime::inputs() const { return impl_->inputs; }
+const std::vector<TensorInfo>& Runtime::outputs() const { return impl_->outputs; }
+const std::map<std::string, std::string>& Runtime::metadata() const { return impl_->model.metadata(); }
+
+std::vector<Tensor> Runtime::run(const Tensor& input) const {
+  if (impl_->inputs.size() != 1)
+    throw Error(impl_->model.source() + ": the model has " + std::to_string(impl_->inputs.size()) +
+                " inputs; use run(std::map<name, Tensor>)");
+  return impl_->run({&input});
+}
+
+std::vector<Tensor> Runtime::run(const std::map<std::string, Tensor>& inputs) const {
+  return impl_->run(impl_->order_inputs(inputs));
+}
+
+}  // namespace qinfer

@@ -1,0 +1,42 @@
+// A fixed pool of worker threads that splits one loop at a time into contiguous chunks.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace qinfer {
+
+class ThreadPool {
+ public:
+  // threads <= 1 runs everything on the calling thread.
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int threads() const { return static_cast<int>(workers_.size()) + 1; }
+
+  // Calls fn(begin, end) on disjoint chunks covering [0, count). The caller's thread takes a
+  // chunk too. If another thread is already using the pool, the loop runs on the calling
+  // thread alone (results are identical: chunks never change what is computed).
+  void parallel_for(int64_t count, const std::function<void(int64_t, int64_t)>& fn);
+
+ private:
+  void worker_loop(int index);
+
+  std::vector<std::thread> workers_;
+  std::mutex busy_;  // held by the thread whose loop the workers are running
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  const std::function<void(int64_t, int64_t)>* job_ = nullptr;
+  int64_t job_count_ = 0;
+  uint64_t generation_ = 0;
+  int pending_ = 0;
+  bool stop_ = false;
+};
+
+}  // namespace qinfer
