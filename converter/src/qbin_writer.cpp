@@ -194,7 +194,7 @@ std::vector<uint8_t> write_qbin(const ir::Graph& g, const std::map<std::string, 
   auto model = fb::CreateModel(b, 1, b.CreateString(std::string("qconv ") + version_string()), b.CreateVector(tensors),
                                b.CreateVector(buffers), b.CreateVector(nodes), b.CreateVector(indices(g.inputs)),
                                b.CreateVector(indices(g.outputs)), b.CreateVector(meta));
-  fb::FinishModelBuffer(b, model);
+  fb::FinishSizePrefixedModelBuffer(b, model);
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }
 

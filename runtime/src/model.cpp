@@ -47,12 +47,18 @@ Model::Model(const void* data, size_t size, std::string source) : source_(std::m
   std::memcpy(bytes_.get(), data, size);
   const auto* buf = static_cast<const uint8_t*>(bytes_.get());
 
-  if (!fb::ModelBufferHasIdentifier(buf))
+  if (!fb::SizePrefixedModelBufferHasIdentifier(buf))
     fail("missing file identifier 'QBIN' (not a qbin file, or a corrupt one)");
+  // The size prefix must account for every byte: this catches any truncation, even one that
+  // only cuts trailing padding, and any appended junk.
+  const uint32_t declared = flatbuffers::ReadScalar<uint32_t>(buf);
+  if (static_cast<uint64_t>(declared) + 4 != size)
+    fail("file is " + std::to_string(size) + " bytes but its header declares " + std::to_string(uint64_t{declared} + 4) +
+         " (truncated, or bytes appended)");
   flatbuffers::Verifier verifier(buf, size, /*max_depth=*/64, /*max_tables=*/10'000'000);
-  if (!fb::VerifyModelBuffer(verifier)) fail("flatbuffer structure check failed (truncated or corrupt file)");
+  if (!fb::VerifySizePrefixedModelBuffer(verifier)) fail("flatbuffer structure check failed (corrupt file)");
 
-  const fb::Model& m = *fb::GetModel(buf);
+  const fb::Model& m = *fb::GetSizePrefixedModel(buf);
   if (m.format_version() != kFormatVersion)
     fail("format_version " + std::to_string(m.format_version()) + " is not supported (this build reads " +
          std::to_string(kFormatVersion) + ")");
