@@ -16,8 +16,8 @@ namespace qinfer {
 
 const std::vector<std::string>& supported_onnx_ops() {
   static const std::vector<std::string> ops = {"Add",     "BatchNormalization", "Clip",    "Constant", "Conv",
-                                               "Dropout", "Flatten",            "Gemm",    "Identity", "MaxPool",
-                                               "Relu"};
+                                               "Dropout", "Flatten",            "Gemm",    "GlobalAveragePool", "Identity",
+                                               "MaxPool", "Relu"};
   return ops;
 }
 

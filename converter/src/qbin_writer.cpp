@@ -108,6 +108,7 @@ Lowered lower(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
     return {fb::OpCode::Clip, fb::OpOptions::ClipOptions,
             fb::CreateClipOptions(b, n.get_float("min", 0), n.get_float("max", 0)).Union()};
   if (n.op == "Relu") return {fb::OpCode::Relu};
+  if (n.op == "GlobalAveragePool") return {fb::OpCode::GlobalAveragePool};
   if (n.op == "Flatten")
     return {fb::OpCode::Flatten, fb::OpOptions::FlattenOptions,
             fb::CreateFlattenOptions(b, static_cast<int32_t>(n.get_int("axis", 1))).Union()};

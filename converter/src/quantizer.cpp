@@ -48,7 +48,7 @@ bool can_quantize(const ir::Graph& g, const ir::Node& n, const std::map<std::str
     const ir::Value &a = g.value(n.inputs[0]), &b = g.value(n.inputs[1]);
     return a.shape_known && b.shape_known && a.dims.size() == b.dims.size();
   }
-  if (n.op == "MaxPool") return has_rank(g.value(n.inputs[0]), 4);
+  if (n.op == "MaxPool" || n.op == "GlobalAveragePool") return has_rank(g.value(n.inputs[0]), 4);
   if (n.op == "Flatten") return g.value(n.inputs[0]).shape_known;
   return n.op == "Relu" || n.op == "Clip";
 }

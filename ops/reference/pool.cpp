@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "quant_math.h"
+
 namespace qinfer::ref {
 
 namespace {
@@ -48,6 +50,29 @@ void maxpool2d_u8_nhwc(const Conv2DGeometry& g, const uint8_t* x, uint8_t* y, in
       });
     }
   }
+}
+
+}  // namespace qinfer::ref
+
+namespace qinfer::ref {
+
+void global_average_pool_f32_nchw(int64_t batch, int64_t channels, int64_t hw, const float* x, float* y) {
+  for (int64_t p = 0; p < batch * channels; ++p) {
+    float sum = 0.0f;
+    for (int64_t i = 0; i < hw; ++i) sum += x[p * hw + i];
+    y[p] = sum / static_cast<float>(hw);
+  }
+}
+
+void global_average_pool_u8_nhwc(int64_t batch, int64_t channels, int64_t hw, const uint8_t* x, int32_t x_zero_point,
+                                 float multiplier, int32_t y_zero_point, int32_t y_min, int32_t y_max, uint8_t* y) {
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t c = 0; c < channels; ++c) {
+      int32_t sum = 0;
+      for (int64_t i = 0; i < hw; ++i) sum += x[(n * hw + i) * channels + c];
+      const int32_t acc = sum - static_cast<int32_t>(hw) * x_zero_point;
+      y[n * channels + c] = static_cast<uint8_t>(qmath::requantize(acc, multiplier, y_zero_point, y_min, y_max));
+    }
 }
 
 }  // namespace qinfer::ref

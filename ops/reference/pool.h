@@ -14,3 +14,14 @@ void maxpool2d_u8_nhwc(const Conv2DGeometry& g, const uint8_t* x, uint8_t* y, in
                        int64_t row_end);
 
 }  // namespace qinfer::ref
+
+namespace qinfer::ref {
+
+// Mean over each channel's H x W plane. fp32: NCHW. uint8: NHWC, computed exactly in int32 then
+// requantized: y = clamp(round_half_even(float(sum - hw * x_zp) * multiplier) + y_zp, lo, hi)
+// with multiplier = s_x / (s_y * hw).
+void global_average_pool_f32_nchw(int64_t batch, int64_t channels, int64_t hw, const float* x, float* y);
+void global_average_pool_u8_nhwc(int64_t batch, int64_t channels, int64_t hw, const uint8_t* x, int32_t x_zero_point,
+                                 float multiplier, int32_t y_zero_point, int32_t y_min, int32_t y_max, uint8_t* y);
+
+}  // namespace qinfer::ref

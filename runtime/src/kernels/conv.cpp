@@ -82,6 +82,11 @@ class ConvKernel : public Kernel {
     return {Shape{x[0], out_c_, oh, ow}};
   }
 
+  int64_t macs(const std::vector<const Shape*>&, const std::vector<const Shape*>& out) const override {
+    const Shape& y = *out[0];
+    return y[0] * y[1] * y[2] * y[3] * in_c_per_group_ * kernel_[0] * kernel_[1];
+  }
+
   void run(const KernelIO& io, ThreadPool& pool) const override {
     ref::Conv2DGeometry g;
     const Shape& x = *io.input_shapes[0];

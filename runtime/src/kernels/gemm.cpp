@@ -73,6 +73,11 @@ class GemmKernel : public Kernel {
     return {Shape{m, n}};
   }
 
+  int64_t macs(const std::vector<const Shape*>& in, const std::vector<const Shape*>& out) const override {
+    const Shape& a = *in[0];
+    return (*out[0])[0] * (*out[0])[1] * (trans_a_ ? a[0] : a[1]);
+  }
+
   void run(const KernelIO& io, ThreadPool& pool) const override {
     const Shape& y = *io.output_shapes[0];
     const Shape& a = *io.input_shapes[0];

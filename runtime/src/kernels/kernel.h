@@ -29,6 +29,12 @@ class Kernel {
   // node and the shapes when they break the op's rules.
   virtual std::vector<Shape> output_shapes(const std::vector<const Shape*>& inputs) const = 0;
   virtual void run(const KernelIO& io, ThreadPool& pool) const = 0;
+  // Multiply-accumulates one run performs for these shapes (0 where not meaningful); used by
+  // profiling to report GMAC/s.
+  virtual int64_t macs(const std::vector<const Shape*>& inputs, const std::vector<const Shape*>& outputs) const {
+    (void)inputs, (void)outputs;
+    return 0;
+  }
 };
 
 // Creates the kernel for `node`; throws Error if the op, version, types or options are not

@@ -71,7 +71,62 @@ class MaxPoolKernel : public Kernel {
   bool ceil_mode_ = false, quantized_ = false;
 };
 
+// GlobalAveragePool: fp32 NCHW, or uint8 NHWC requantized to the output's own scale.
+class GlobalAveragePoolKernel : public Kernel {
+ public:
+  GlobalAveragePoolKernel(const Model& model, const NodeDesc& node) : check_(model, node) {
+    check_.expect_version(1);
+    check_.expect_arity(1, 1, 1);
+    const TensorDesc& x = check_.input(0);
+    const TensorDesc& y = check_.output(0);
+    quantized_ = x.dtype != DType::Float32;
+    if (!quantized_) {
+      check_.expect_dtype(y, DType::Float32, "output");
+      check_.expect_layout(x, fb::Layout::Plain, "input");
+      check_.expect_layout(y, fb::Layout::Plain, "output");
+      return;
+    }
+    check_.expect_dtype(x, DType::UInt8, "input");
+    check_.expect_dtype(y, DType::UInt8, "output");
+    check_.expect_layout(x, fb::Layout::NHWC, "input");
+    check_.expect_per_tensor(x, "input");
+    check_.expect_per_tensor(y, "output");
+    x_zero_point_ = x.quant.zero_point[0];
+    y_zero_point_ = y.quant.zero_point[0];
+    scale_ratio_ = double(x.quant.scale[0]) / double(y.quant.scale[0]);
+  }
+
+  std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
+    const Shape& x = *in[0];
+    if (x.size() != 4) check_.fail("input shape " + shape_string(x) + " must have rank 4 (N, C, H, W)");
+    if (x[2] * x[3] == 0) check_.fail("input " + shape_string(x) + " has an empty plane");
+    return {Shape{x[0], x[1], 1, 1}};
+  }
+
+  void run(const KernelIO& io, ThreadPool&) const override {
+    const Shape& x = *io.input_shapes[0];
+    const int64_t hw = x[2] * x[3];
+    if (!quantized_) {
+      ref::global_average_pool_f32_nchw(x[0], x[1], hw, static_cast<const float*>(io.inputs[0]), static_cast<float*>(io.outputs[0]));
+      return;
+    }
+    const float multiplier = static_cast<float>(scale_ratio_ / static_cast<double>(hw));
+    ref::global_average_pool_u8_nhwc(x[0], x[1], hw, static_cast<const uint8_t*>(io.inputs[0]), x_zero_point_, multiplier,
+                                     y_zero_point_, 0, 255, static_cast<uint8_t*>(io.outputs[0]));
+  }
+
+ private:
+  NodeCheck check_;
+  bool quantized_ = false;
+  int32_t x_zero_point_ = 0, y_zero_point_ = 0;
+  double scale_ratio_ = 1.0;
+};
+
 }  // namespace
+
+std::unique_ptr<Kernel> create_global_average_pool_kernel(const Model& model, const NodeDesc& node) {
+  return std::make_unique<GlobalAveragePoolKernel>(model, node);
+}
 
 std::unique_ptr<Kernel> create_maxpool_kernel(const Model& model, const NodeDesc& node) {
   return std::make_unique<MaxPoolKernel>(model, node);
