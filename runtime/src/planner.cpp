@@ -17,7 +17,7 @@ bool overlap(const Interval& a, const Interval& b) { return a.first <= b.last &&
 }  // namespace
 
 Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& kernels,
-               const std::vector<Shape>& input_shapes) {
+               const std::vector<Shape>& input_shapes, int threads) {
   const auto& tensors = model.tensors();
   const auto& nodes = model.nodes();
   Plan plan;
@@ -87,6 +87,17 @@ Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& k
     plan.arena_bytes = std::max(plan.arena_bytes, offset + bytes[t]);
     placed.push_back(t);
   }
+
+  // One scratch region after all tensors, as large as the hungriest node needs.
+  size_t scratch = 0;
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    std::vector<const Shape*> in, out;
+    for (int t : nodes[n].inputs) in.push_back(t >= 0 ? &plan.shapes[t] : nullptr);
+    for (int t : nodes[n].outputs) out.push_back(&plan.shapes[t]);
+    scratch = std::max(scratch, kernels[n]->scratch_bytes(in, out, threads));
+  }
+  plan.scratch_offset = (plan.arena_bytes + kAlign - 1) / kAlign * kAlign;
+  plan.arena_bytes = plan.scratch_offset + (scratch + kAlign - 1) / kAlign * kAlign;
   return plan;
 }
 

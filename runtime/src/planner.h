@@ -13,10 +13,11 @@ namespace qinfer {
 struct Plan {
   std::vector<Shape> shapes;     // per tensor, logical (ONNX) order
   std::vector<size_t> offsets;   // per tensor: byte offset in the arena (unused for constants)
+  size_t scratch_offset = 0;     // kernels' scratch memory (shared: one node runs at a time)
   size_t arena_bytes = 0;
 };
 
 Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& kernels,
-               const std::vector<Shape>& input_shapes);
+               const std::vector<Shape>& input_shapes, int threads);
 
 }  // namespace qinfer

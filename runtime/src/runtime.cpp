@@ -106,7 +106,7 @@ std::shared_ptr<const Plan> Runtime::Impl::plan_for(const std::vector<Shape>& sh
     auto it = plans.find(shapes);
     if (it != plans.end()) return it->second;
   }
-  auto plan = std::make_shared<const Plan>(make_plan(model, kernels, shapes));
+  auto plan = std::make_shared<const Plan>(make_plan(model, kernels, shapes, pool.threads()));
   std::lock_guard<std::mutex> lock(mutex);
   return plans.emplace(shapes, std::move(plan)).first->second;
 }
@@ -147,6 +147,7 @@ std::vector<Tensor> Runtime::Impl::run(const std::vector<const Tensor*>& given) 
     std::memcpy(address(model.inputs()[i]), t.raw_data(), t.byte_size());
   }
   KernelIO io;
+  io.scratch = base + plan->scratch_offset;
   for (size_t n = 0; n < model.nodes().size(); ++n) {
     const NodeDesc& node = model.nodes()[n];
     io.inputs.clear(), io.input_shapes.clear(), io.outputs.clear(), io.output_shapes.clear();

@@ -20,6 +20,7 @@ struct KernelIO {
   std::vector<const Shape*> input_shapes;  // nullptr where absent
   std::vector<void*> outputs;
   std::vector<const Shape*> output_shapes;
+  void* scratch = nullptr;  // scratch_bytes() bytes, 64-byte aligned, private to this run() call
 };
 
 class Kernel {
@@ -29,6 +30,13 @@ class Kernel {
   // node and the shapes when they break the op's rules.
   virtual std::vector<Shape> output_shapes(const std::vector<const Shape*>& inputs) const = 0;
   virtual void run(const KernelIO& io, ThreadPool& pool) const = 0;
+  // Working memory run() needs for these shapes when split over `threads` threads (e.g. im2col
+  // buffers). It comes from the arena, so run() never allocates.
+  virtual size_t scratch_bytes(const std::vector<const Shape*>& inputs, const std::vector<const Shape*>& outputs,
+                               int threads) const {
+    (void)inputs, (void)outputs, (void)threads;
+    return 0;
+  }
   // Multiply-accumulates one run performs for these shapes (0 where not meaningful); used by
   // profiling to report GMAC/s.
   virtual int64_t macs(const std::vector<const Shape*>& inputs, const std::vector<const Shape*>& outputs) const {
