@@ -2,6 +2,8 @@
 // a free list of arenas so that concurrent run() calls each get private working memory.
 #include "qinfer/runtime.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -41,7 +43,8 @@ struct Runtime::Impl {
   std::shared_ptr<const Plan> plan_for(const std::vector<Shape>& shapes);
   std::unique_ptr<Arena> take_arena(size_t bytes);
   void give_back(std::unique_ptr<Arena> arena);
-  std::vector<Tensor> run(const std::vector<const Tensor*>& given);
+  // node_ms (optional) receives each node's wall time in milliseconds.
+  std::vector<Tensor> run(const std::vector<const Tensor*>& given, std::vector<double>* node_ms = nullptr);
 
   Model model;
   Options options;
@@ -133,7 +136,7 @@ void Runtime::Impl::give_back(std::unique_ptr<Arena> arena) {
   arenas.push_back(std::move(arena));
 }
 
-std::vector<Tensor> Runtime::Impl::run(const std::vector<const Tensor*>& given) {
+std::vector<Tensor> Runtime::Impl::run(const std::vector<const Tensor*>& given, std::vector<double>* node_ms) {
   const std::vector<Shape> shapes = check_inputs(given);
   const std::shared_ptr<const Plan> plan = plan_for(shapes);
   std::unique_ptr<Arena> arena = take_arena(plan->arena_bytes);
@@ -159,7 +162,9 @@ std::vector<Tensor> Runtime::Impl::run(const std::vector<const Tensor*>& given) 
       io.outputs.push_back(address(t));
       io.output_shapes.push_back(&plan->shapes[t]);
     }
+    const auto start = node_ms ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     kernels[n]->run(io, pool);
+    if (node_ms) node_ms->push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     if (options.observer)
       for (int t : node.outputs) options.observer(TensorView{tensors[t].name, tensors[t].dtype, plan->shapes[t], address(t)});
   }
@@ -194,6 +199,38 @@ std::vector<Tensor> Runtime::run(const Tensor& input) const {
     throw Error(impl_->model.source() + ": the model has " + std::to_string(impl_->inputs.size()) +
                 " inputs; use run(std::map<name, Tensor>)");
   return impl_->run({&input});
+}
+
+std::vector<NodeProfile> Runtime::profile(const std::map<std::string, Tensor>& inputs, int runs) const {
+  const std::vector<const Tensor*> given = impl_->order_inputs(inputs);
+  const auto& nodes = impl_->model.nodes();
+  std::vector<std::vector<double>> samples(nodes.size());
+  for (int r = 0; r < std::max(1, runs); ++r) {
+    std::vector<double> ms;
+    impl_->run(given, &ms);
+    for (size_t n = 0; n < nodes.size(); ++n) samples[n].push_back(ms[n]);
+  }
+  const std::shared_ptr<const Plan> plan = impl_->plan_for(impl_->check_inputs(given));
+  const auto& tensors = impl_->model.tensors();
+  std::vector<NodeProfile> out;
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    NodeProfile p;
+    p.name = nodes[n].name;
+    const TensorDesc& y = tensors[nodes[n].outputs[0]];
+    const int first_in = nodes[n].inputs.empty() ? -1 : nodes[n].inputs[0];
+    const bool int8 = y.dtype != DType::Float32 || (first_in >= 0 && tensors[first_in].dtype != DType::Float32);
+    p.op = std::string(op_name(nodes[n].op)) + (int8 ? " int8" : " fp32");
+    p.out_shape = plan->shapes[nodes[n].outputs[0]];
+    std::vector<double>& v = samples[n];
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    p.ms = v[v.size() / 2];
+    std::vector<const Shape*> in, outs;
+    for (int t : nodes[n].inputs) in.push_back(t >= 0 ? &plan->shapes[t] : nullptr);
+    for (int t : nodes[n].outputs) outs.push_back(&plan->shapes[t]);
+    p.macs = impl_->kernels[n]->macs(in, outs);
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 std::vector<Tensor> Runtime::run(const std::map<std::string, Tensor>& inputs) const {

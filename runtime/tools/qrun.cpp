@@ -53,6 +53,22 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// Worst-first table of node times; the total line sums all nodes.
+void print_profile(std::vector<qinfer::NodeProfile> nodes) {
+  double total = 0.0;
+  int64_t total_macs = 0;
+  for (const auto& n : nodes) total += n.ms, total_macs += n.macs;
+  std::stable_sort(nodes.begin(), nodes.end(), [](const auto& a, const auto& b) { return a.ms > b.ms; });
+  std::printf("%-56s %-18s %-18s %10s %7s %9s\n", "node", "op", "output shape", "ms", "share", "GMAC/s");
+  for (const auto& n : nodes) {
+    const std::string gmacs = n.macs ? std::to_string(double(n.macs) / (n.ms * 1e6)).substr(0, 7) : "";
+    std::printf("%-56s %-18s %-18s %10.4f %6.1f%% %9s\n", n.name.substr(0, 56).c_str(), n.op.c_str(),
+                qinfer::shape_string(n.out_shape).c_str(), n.ms, total > 0 ? 100.0 * n.ms / total : 0.0, gmacs.c_str());
+  }
+  std::printf("%-56s %-18s %-18s %10.4f %6.1f%% %9.2f\n", "total", "", "", total, 100.0,
+              total > 0 ? double(total_macs) / (total * 1e6) : 0.0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -63,6 +79,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> input_args;
   int warmup = 0, repeat = 0, threads = 1;
   int64_t batch = 32;
+  bool profile = false;
   app.add_option("model", model_path, "the .qbin model")->required();
   app.add_option("-i,--input", input_args,
                  "input .npy; for several inputs NAME=FILE.npy, repeated")->required();
@@ -73,6 +90,8 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "worker threads inside one run")->check(CLI::PositiveNumber);
   app.add_option("--batch", batch, "samples per run when the model's batch dimension is symbolic (default 32; timing uses 1)")
       ->check(CLI::PositiveNumber);
+  app.add_flag("--profile", profile,
+               "print a per-node time table (median of --repeat runs of one batch, worst first) with GMAC/s");
   app.set_version_flag("--version", std::string("qrun ") + qinfer::version_string());
   CLI11_PARSE(app, argc, argv);
 
@@ -116,10 +135,16 @@ int main(int argc, char** argv) {
       return rt.run(part);
     };
 
-    if (repeat > 0) {
-      const int64_t rows = fixed ? per_run : 1;
+    const int64_t timing_rows = fixed ? per_run : 1;
+    if (profile) {
       std::map<std::string, Tensor> part;
-      for (const auto& [name, t] : inputs) part[name] = slice_batch(t, 0, rows);
+      for (const auto& [name, t] : inputs) part[name] = slice_batch(t, 0, timing_rows);
+      for (int i = 0; i < warmup; ++i) rt.run(part);
+      print_profile(rt.profile(part, std::max(repeat, 1)));
+    }
+    if (repeat > 0) {
+      std::map<std::string, Tensor> part;
+      for (const auto& [name, t] : inputs) part[name] = slice_batch(t, 0, timing_rows);
       for (int i = 0; i < warmup; ++i) rt.run(part);
       std::vector<double> ms;
       for (int i = 0; i < repeat; ++i) {

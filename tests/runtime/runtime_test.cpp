@@ -65,6 +65,17 @@ TEST(Runtime, NamedInputsAndErrors) {
   EXPECT_NE(run_error(rt, Tensor(DType::Float32, {8})).find("must have rank 2"), std::string::npos);
 }
 
+TEST(Runtime, ProfileListsEveryNodeInGraphOrder) {
+  const Runtime rt = tiny_runtime();
+  const std::vector<NodeProfile> p = rt.profile({{"x", Tensor(DType::Float32, {3, 4})}}, 5);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].name, "relu");
+  EXPECT_EQ(p[0].op, "Relu fp32");
+  EXPECT_EQ(p[1].name, "add");
+  EXPECT_EQ(p[1].out_shape, (std::vector<int64_t>{3, 4}));
+  for (const NodeProfile& n : p) EXPECT_GE(n.ms, 0.0);
+}
+
 TEST(Runtime, ConcurrentRunsMatchSequentialOnes) {
   const Runtime rt = tiny_runtime({}, 2);
   Tensor x(DType::Float32, {16, 4});

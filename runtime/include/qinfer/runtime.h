@@ -28,6 +28,15 @@ struct TensorInfo {
   std::vector<std::string> dim_names;
 };
 
+// Time spent in one node, from Runtime::profile().
+struct NodeProfile {
+  std::string name;
+  std::string op;                  // qbin op name, with "int8" or "fp32" appended: "Conv int8"
+  std::vector<int64_t> out_shape;  // logical shape of the first output
+  double ms = 0.0;                 // median over the profiled runs
+  int64_t macs = 0;                // multiply-accumulates per run (Conv, Gemm), else 0
+};
+
 class Runtime {
  public:
   struct Options {
@@ -54,6 +63,9 @@ class Runtime {
   std::vector<Tensor> run(const Tensor& input) const;
   // Any model: inputs by name. Returns the outputs in the order of outputs().
   std::vector<Tensor> run(const std::map<std::string, Tensor>& inputs) const;
+
+  // Runs `runs` times and returns each node's median time, in graph order.
+  std::vector<NodeProfile> profile(const std::map<std::string, Tensor>& inputs, int runs) const;
 
   // Key/value metadata the converter recorded (source model, calibration method, ...).
   const std::map<std::string, std::string>& metadata() const;
