@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "file_util.h"
+#include "onnx_sanity.h"
 #include "qinfer/error.h"
 
 namespace qinfer {
@@ -162,6 +163,7 @@ ir::Graph import_onnx(const std::string& path) {
     }
   }
 
+  check_attribute_ranges(model, path);
   try {
     onnx::checker::check_model(model);
     onnx::shape_inference::InferShapes(model);

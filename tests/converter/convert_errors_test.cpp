@@ -33,6 +33,27 @@ TEST(Qconv, FailureKeepsAnExistingOutputIntact) {
   EXPECT_EQ(ls.output, "out.qbin\nsin.onnx\n");
 }
 
+TEST(Qconv, WriterFailingMidwayLeavesNoFileAndKeepsTheOldOne) {
+  const std::string dir = testing::temp_dir();
+  testing::save(testing::conv_then("Relu"), dir + "/relu.onnx");
+  const std::string cmd = qconv() + " " + dir + "/relu.onnx --no-quantize -o " + dir + "/out.qbin";
+  // No previous output: nothing may appear.
+  auto r = testing::run_command("QINFER_FAULT_WRITE_AFTER_BYTES=100 " + cmd);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("No space left on device"), std::string::npos) << r.output;
+  EXPECT_EQ(testing::run_command("ls -A " + dir).output, "relu.onnx\n");
+  // A previous output stays byte for byte.
+  { std::ofstream(dir + "/out.qbin") << "previous model"; }
+  r = testing::run_command("QINFER_FAULT_WRITE_AFTER_BYTES=100 " + cmd);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(testing::read_text(dir + "/out.qbin"), "previous model");
+  EXPECT_EQ(testing::run_command("ls -A " + dir).output, "out.qbin\nrelu.onnx\n");
+  // Without the fault the same command succeeds and replaces it.
+  r = testing::run_command(cmd);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(testing::read_text(dir + "/out.qbin"), "previous model");
+}
+
 TEST(Qconv, ConvertsAndRunsASupportedModel) {
   const std::string dir = testing::temp_dir();
   testing::save(testing::conv_then("Relu"), dir + "/relu.onnx");

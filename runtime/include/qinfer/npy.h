@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "qinfer/error.h"
 #include "qinfer/tensor.h"
 
 namespace qinfer {

@@ -1,0 +1,37 @@
+// Every input a fuzzer once crashed on must now fail cleanly: a qinfer error message and exit
+// code 1, never a signal.
+#include <dirent.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "test_support.h"
+
+namespace qinfer {
+
+namespace {
+std::vector<std::string> files_in(const std::string& dir) {
+  std::vector<std::string> out;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.') out.push_back(dir + "/" + e->d_name);
+    closedir(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+}  // namespace
+
+TEST(FuzzRegressions, OnnxInputsFailCleanly) {
+  const auto files = files_in(testing::source_dir() + "/tests/fuzz/regressions/fuzz_onnx");
+  ASSERT_FALSE(files.empty());
+  const std::string out = testing::temp_dir() + "/out.qbin";
+  for (const std::string& f : files) {
+    const auto r = testing::run_command(testing::tool("qconv") + " " + f + " --no-quantize -o " + out);
+    EXPECT_EQ(r.exit_code, 1) << f << "\n" << r.output;
+    EXPECT_NE(r.output.find("qconv: error:"), std::string::npos) << f << "\n" << r.output;
+    EXPECT_FALSE(testing::exists(out)) << f;
+  }
+}
+
+}  // namespace qinfer
