@@ -163,6 +163,14 @@ ir::Graph import_onnx(const std::string& path) {
     }
   }
 
+  // External data is read into the model now: our messages name a missing file, and the onnx
+  // checker (which only knows the working directory) then sees plain in-memory tensors.
+  for (auto& init : *model.mutable_graph()->mutable_initializer())
+    if (init.data_location() == onnx::TensorProto::EXTERNAL) {
+      init.set_raw_data(read_external(init, directory_of(path), path + ": initializer '" + init.name() + "'"));
+      init.clear_external_data();
+      init.set_data_location(onnx::TensorProto::DEFAULT);
+    }
   check_attribute_ranges(model, path);
   try {
     onnx::checker::check_model(model);

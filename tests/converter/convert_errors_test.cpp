@@ -1,4 +1,5 @@
-// qconv's failures: each names what is wrong, exits non-zero and writes nothing.
+// qconv output handling: failures never leave a partial or damaged output; success runs.
+// (Error messages for bad inputs are in bad_input_catalogue_test.cpp.)
 #include <gtest/gtest.h>
 
 #include "converter/onnx_builder.h"
@@ -10,16 +11,6 @@ namespace qinfer {
 namespace {
 std::string qconv() { return testing::tool("qconv"); }
 }  // namespace
-
-TEST(Qconv, UnsupportedOpNamesNodeAndOpAndWritesNothing) {
-  const std::string dir = testing::temp_dir();
-  testing::save(testing::conv_then("Sin"), dir + "/sin.onnx");
-  const auto r = testing::run_command(qconv() + " " + dir + "/sin.onnx --no-quantize -o " + dir + "/out.qbin");
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.output.find("node 'the_node'"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("'Sin'"), std::string::npos) << r.output;
-  EXPECT_FALSE(testing::exists(dir + "/out.qbin"));
-}
 
 TEST(Qconv, FailureKeepsAnExistingOutputIntact) {
   const std::string dir = testing::temp_dir();
@@ -75,42 +66,6 @@ TEST(Qconv, ConvertsAndRunsASupportedModel) {
       EXPECT_NEAR(y.data<float>()[(n * 2 + 0) * 16 + i], std::max(0.5f * x, 0.0f), tolerance);
       EXPECT_NEAR(y.data<float>()[(n * 2 + 1) * 16 + i], std::max(-x, 0.0f), tolerance);
     }
-}
-
-TEST(Qconv, QuantizingWithoutCalibrationDataIsAnError) {
-  const std::string dir = testing::temp_dir();
-  testing::save(testing::conv_then("Relu"), dir + "/relu.onnx");
-  const auto r = testing::run_command(qconv() + " " + dir + "/relu.onnx -o " + dir + "/m.qbin");
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.output.find("--calib"), std::string::npos) << r.output;
-  const auto r2 = testing::run_command(qconv() + " " + dir + "/relu.onnx --calib " + dir + "/nowhere -o " + dir + "/m.qbin");
-  EXPECT_NE(r2.exit_code, 0);
-  EXPECT_NE(r2.output.find(dir + "/nowhere"), std::string::npos) << r2.output;
-  EXPECT_FALSE(testing::exists(dir + "/m.qbin"));
-}
-
-TEST(Qconv, MissingExternalDataNamesTheFile) {
-  const std::string dir = testing::temp_dir();
-  onnx::ModelProto m = testing::conv_then("Relu");
-  onnx::TensorProto* w = m.mutable_graph()->mutable_initializer(0);
-  w->clear_float_data();
-  w->set_data_location(onnx::TensorProto::EXTERNAL);
-  auto* loc = w->add_external_data();
-  loc->set_key("location");
-  loc->set_value("weights.bin");
-  testing::save(m, dir + "/ext.onnx");
-  const auto r = testing::run_command(qconv() + " " + dir + "/ext.onnx --no-quantize -o " + dir + "/m.qbin");
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.output.find("weights.bin"), std::string::npos) << r.output;
-  EXPECT_FALSE(testing::exists(dir + "/m.qbin"));
-}
-
-TEST(Qconv, NotAnOnnxFile) {
-  const std::string dir = testing::temp_dir();
-  { std::ofstream(dir + "/junk.onnx") << "\x01\x02garbage"; }
-  const auto r = testing::run_command(qconv() + " " + dir + "/junk.onnx --no-quantize -o " + dir + "/m.qbin");
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.output.find("junk.onnx"), std::string::npos) << r.output;
 }
 
 }  // namespace qinfer
