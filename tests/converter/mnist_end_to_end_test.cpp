@@ -2,7 +2,10 @@
 // qconv the MNIST CNN, qrun the test digits, check size and int8 accuracy.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "qinfer/npy.h"
+#include "qinfer/runtime.h"
 #include "test_support.h"
 
 namespace qinfer {
@@ -71,6 +74,27 @@ TEST(MnistEndToEnd, ExampleProgramPrintsBothAccuracies) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("fp32: accuracy"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("int8: accuracy"), std::string::npos) << r.output;
+}
+
+TEST(MnistEndToEnd, Int8OutputsAreIdenticalAcrossRunsAndThreadCounts) {
+  const std::string d = testing::source_dir() + "/examples/mnist/data", dir = testing::temp_dir();
+  const auto q = testing::run_command(testing::tool("qconv") + " " + d + "/mnist_cnn.onnx --calib " + d + "/calib_images.npy -o " + dir + "/m.qbin");
+  ASSERT_EQ(q.exit_code, 0) << q.output;
+  const Tensor all = read_npy(d + "/test_images.npy");
+  Tensor batch(DType::Float32, {16, 1, 28, 28});
+  std::memcpy(batch.raw_data(), all.raw_data(), batch.byte_size());
+  std::vector<uint8_t> first;
+  for (int threads : {1, 2, 3}) {
+    Runtime::Options o;
+    o.threads = threads;
+    const Runtime rt(dir + "/m.qbin", o);
+    for (int rep = 0; rep < 3; ++rep) {
+      const Tensor y = rt.run(batch)[0];
+      const auto* b = static_cast<const uint8_t*>(y.raw_data());
+      if (first.empty()) first.assign(b, b + y.byte_size());
+      EXPECT_EQ(std::vector<uint8_t>(b, b + y.byte_size()), first) << threads << " threads, repetition " << rep;
+    }
+  }
 }
 
 }  // namespace qinfer
