@@ -7,10 +7,10 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-60}
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DQINFER_FUZZ=ON -DQINFER_BUILD_TESTS=OFF -DQINFER_BUILD_PERF=OFF \
   -DQINFER_BUILD_EXAMPLES=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build build-fuzz -j2 --target fuzz_qbin fuzz_npy fuzz_onnx
+cmake --build build-fuzz -j2 --target fuzz_qbin fuzz_npy fuzz_image fuzz_onnx
 mkdir -p build-fuzz/crashes
 status=0
-for target in fuzz_qbin fuzz_npy fuzz_onnx; do
+for target in fuzz_qbin fuzz_npy fuzz_image fuzz_onnx; do
   work=build-fuzz/corpus/$target
   mkdir -p "$work"
   log=build-fuzz/$target.log
