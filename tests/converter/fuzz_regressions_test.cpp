@@ -5,6 +5,10 @@
 
 #include <algorithm>
 
+#include <fstream>
+#include <iterator>
+
+#include "qinfer/runtime.h"
 #include "test_support.h"
 
 namespace qinfer {
@@ -31,6 +35,29 @@ TEST(FuzzRegressions, OnnxInputsFailCleanly) {
     EXPECT_EQ(r.exit_code, 1) << f << "\n" << r.output;
     EXPECT_NE(r.output.find("qconv: error:"), std::string::npos) << f << "\n" << r.output;
     EXPECT_FALSE(testing::exists(out)) << f;
+  }
+}
+
+TEST(FuzzRegressions, QbinInputsLoadOrFailCleanly) {
+  const auto files = files_in(testing::source_dir() + "/tests/fuzz/regressions/fuzz_qbin");
+  ASSERT_FALSE(files.empty());
+  for (const std::string& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    try {
+      Runtime rt(bytes.data(), bytes.size());
+      std::map<std::string, Tensor> inputs;
+      bool small = true;
+      for (const TensorInfo& info : rt.inputs()) {
+        std::vector<int64_t> shape = info.shape;
+        for (int64_t& d : shape) d = d < 0 ? 1 : d;
+        small = small && element_count(shape) <= (int64_t{1} << 16);
+        if (small) inputs.emplace(info.name, Tensor(info.dtype, shape));
+      }
+      if (small) rt.run(inputs);
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()), "") << f;
+    }
   }
 }
 
