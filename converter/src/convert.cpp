@@ -5,6 +5,7 @@
 #include "onnx_import.h"
 #include "passes/passes.h"
 #include "qbin_writer.h"
+#include "qdq_export.h"
 #include "qinfer/converter.h"
 #include "qinfer/error.h"
 #include "qinfer/runtime.h"
@@ -21,7 +22,8 @@ std::string file_name(const std::string& path) {
 
 ConvertSummary convert(const ConvertOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  if (options.output_path.empty()) throw Error("no output path given");
+  if (options.output_path.empty() && options.qdq_path.empty()) throw Error("no output path given (-o and/or --emit-qdq)");
+  if (!options.qdq_path.empty() && !options.quantize) throw Error("--emit-qdq writes the quantized model: it needs calibration, not --no-quantize");
   if (options.quantize && options.calib_path.empty())
     throw Error("quantization needs calibration data (--calib PATH), or write fp32 with --no-quantize");
 
@@ -55,7 +57,11 @@ ConvertSummary convert(const ConvertOptions& options) {
   } catch (const Error& e) {
     throw Error(std::string("internal error: the converted model does not load: ") + e.what());
   }
-  write_file_atomically(options.output_path, bytes.data(), bytes.size());
+  if (!options.qdq_path.empty()) {
+    const std::string qdq = export_qdq(g);
+    write_file_atomically(options.qdq_path, qdq.data(), qdq.size());
+  }
+  if (!options.output_path.empty()) write_file_atomically(options.output_path, bytes.data(), bytes.size());
   summary.qbin_bytes = bytes.size();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;

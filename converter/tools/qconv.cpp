@@ -12,7 +12,11 @@ int main(int argc, char** argv) {
   qinfer::ConvertOptions o;
   bool no_quantize = false;
   app.add_option("model", o.onnx_path, "the ONNX model")->required();
-  app.add_option("-o,--output", o.output_path, "the .qbin to write (written atomically)")->required();
+  auto* out = app.add_option("-o,--output", o.output_path, "the .qbin to write (written atomically)");
+  auto* qdq = app.add_option("--emit-qdq", o.qdq_path,
+                             "also write the quantized model as a QDQ ONNX file (QuantizeLinear/DequantizeLinear with "
+                             "qinfer's exact scales) that ONNX Runtime runs with its int8 kernels");
+  (void)out, (void)qdq;
   app.add_option("--calib", o.calib_path,
                  "calibration data: a .npy batch (first dimension = samples) or a folder of .npy files");
   app.add_flag("--no-quantize", no_quantize, "write an fp32 qbin; no calibration data needed");
@@ -22,8 +26,14 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("qconv ") + qinfer::version_string());
   CLI11_PARSE(app, argc, argv);
   o.quantize = !no_quantize;
+  if (o.output_path.empty() && o.qdq_path.empty()) {
+    std::fprintf(stderr, "qconv: error: give -o OUT.qbin and/or --emit-qdq OUT.onnx (see --help)\n");
+    return 2;
+  }
   try {
     const qinfer::ConvertSummary s = qinfer::convert(o);
+    if (!o.qdq_path.empty()) std::fprintf(stderr, "qconv: wrote QDQ ONNX %s\n", o.qdq_path.c_str());
+    if (!o.output_path.empty())
     std::fprintf(stderr, "qconv: wrote %s: %zu bytes (%.1f%% of the ONNX file), %d nodes (%d int8, %d fp32), %lld calibration samples, %.2f s\n",
                  o.output_path.c_str(), s.qbin_bytes, 100.0 * double(s.qbin_bytes) / double(s.onnx_bytes), s.nodes,
                  s.int8_nodes, s.fp32_nodes, static_cast<long long>(s.calib_samples), s.seconds);

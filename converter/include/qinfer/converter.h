@@ -8,7 +8,8 @@ namespace qinfer {
 
 struct ConvertOptions {
   std::string onnx_path;
-  std::string output_path;
+  std::string output_path;  // the .qbin to write (may be empty when qdq_path is set)
+  std::string qdq_path;     // also write the quantized model as QDQ ONNX here (needs quantize)
   std::string calib_path;   // .npy batch or folder of .npy files; required when quantizing
   bool quantize = true;     // false: write an fp32 qbin (no calibration)
   int threads = 1;          // threads for the calibration runs
