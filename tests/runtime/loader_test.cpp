@@ -85,4 +85,22 @@ TEST(Qrun, PrintsLoaderErrorAndExitsNonZero) {
   EXPECT_NE(r2.output.find("index 42 out of range"), std::string::npos) << r2.output;
 }
 
+TEST(Qinfo, DescribesAModelAsTextAndJson) {
+  const std::string dir = testing::temp_dir();
+  write_bytes(dir + "/tiny.qbin", testing::relu_add_model());
+  const auto text = testing::run_command(testing::tool("qinfo") + " " + dir + "/tiny.qbin --tensors");
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_NE(text.output.find("Relu fp32"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("[N,4]"), std::string::npos) << text.output;
+  const auto js = testing::run_command(testing::tool("qinfo") + " " + dir + "/tiny.qbin --json");
+  ASSERT_EQ(js.exit_code, 0) << js.output;
+  EXPECT_NE(js.output.find("\"inputs\""), std::string::npos) << js.output;
+  std::vector<uint8_t> bytes = testing::relu_add_model();
+  bytes.resize(10);
+  write_bytes(dir + "/bad.qbin", bytes);
+  const auto bad = testing::run_command(testing::tool("qinfo") + " " + dir + "/bad.qbin");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("qinfo: error:"), std::string::npos) << bad.output;
+}
+
 }  // namespace qinfer
