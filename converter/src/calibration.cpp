@@ -14,19 +14,6 @@
 
 namespace qinfer {
 
-void Range::update(const float* data, int64_t count) {
-  for (int64_t i = 0; i < count; ++i) {
-    const float v = data[i];
-    if (!std::isfinite(v)) continue;  // an Inf/NaN must not blow up a whole tensor's scale
-    if (!seen) {
-      min = max = v;
-      seen = true;
-    }
-    min = std::min(min, v);
-    max = std::max(max, v);
-  }
-}
-
 namespace {
 
 std::vector<std::string> npy_files_in(const std::string& dir) {
@@ -90,13 +77,21 @@ Tensor load_calibration_samples(const std::string& path, size_t rank) {
   return all;
 }
 
-std::map<std::string, Range> calibrate_minmax(const std::vector<uint8_t>& fp32_qbin, const Tensor& samples,
-                                              int64_t batch, int threads) {
-  std::map<std::string, Range> ranges;
+std::map<std::string, ClipRange> choose_ranges(const std::map<std::string, Histogram>& histograms, RangeMethod method,
+                                               double percentile) {
+  std::map<std::string, ClipRange> ranges;
+  for (const auto& [name, h] : histograms)
+    if (!h.empty()) ranges[name] = choose_range(h, method, percentile);
+  return ranges;
+}
+
+std::map<std::string, Histogram> collect_histograms(const std::vector<uint8_t>& fp32_qbin, const Tensor& samples,
+                                                    int64_t batch, int threads) {
+  std::map<std::string, Histogram> ranges;
   Runtime::Options options;
   options.threads = threads;
   options.observer = [&ranges](const TensorView& t) {
-    if (t.dtype == DType::Float32) ranges[t.name].update(static_cast<const float*>(t.data), element_count(t.shape));
+    if (t.dtype == DType::Float32) ranges[t.name].add(static_cast<const float*>(t.data), element_count(t.shape));
   };
   const Runtime rt(fp32_qbin.data(), fp32_qbin.size(), options);
   const TensorInfo& input = rt.inputs().at(0);
@@ -109,7 +104,7 @@ std::map<std::string, Range> calibrate_minmax(const std::vector<uint8_t>& fp32_q
   if (fixed_batch && total % batch != 0)
     throw Error("calibration holds " + std::to_string(total) + " samples, not a multiple of the model's batch size " +
                 std::to_string(batch));
-  ranges[input.name].update(samples.data<float>(), samples.element_count());
+  ranges[input.name].add(samples.data<float>(), samples.element_count());
   const size_t row_bytes = samples.byte_size() / static_cast<size_t>(total);
   for (int64_t begin = 0; begin < total; begin += batch) {
     std::vector<int64_t> shape = samples.shape();

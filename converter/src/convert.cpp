@@ -1,4 +1,6 @@
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 
 #include "calibration.h"
 #include "file_util.h"
@@ -39,11 +41,19 @@ ConvertSummary convert(const ConvertOptions& options) {
                   std::to_string(g.inputs.size()) + ")");
     const Tensor samples = load_calibration_samples(options.calib_path, g.value(g.inputs[0]).dims.size());
     summary.calib_samples = samples.shape()[0];
-    const auto ranges = calibrate_minmax(write_qbin(g, metadata), samples, options.calib_batch, options.threads);
+    const RangeMethod method = parse_range_method(options.method);
+    if (!(options.percentile > 50.0 && options.percentile <= 100.0))
+      throw Error("--percentile " + std::to_string(options.percentile) + " must be in (50, 100]");
+    const auto histograms = collect_histograms(write_qbin(g, metadata), samples, options.calib_batch, options.threads);
+    const auto ranges = choose_ranges(histograms, method, options.percentile);
+    if (std::getenv("QINFER_DEBUG_RANGES"))
+      for (const auto& [name, r] : ranges)
+        std::fprintf(stderr, "%-50s min %9.4f max %9.4f -> [%9.4f, %9.4f]\n", name.c_str(), histograms.at(name).min(), histograms.at(name).max(), r.lo, r.hi);
     const QuantizeReport q = quantize_graph(g, ranges);
     summary.int8_nodes = q.int8_nodes;
     summary.fp32_nodes = q.fp32_nodes;
-    metadata["calibration_method"] = "minmax";
+    metadata["calibration_method"] = range_method_name(method) +
+                                     (method == RangeMethod::Percentile ? " " + std::to_string(options.percentile) : std::string());
     metadata["calibration_samples"] = std::to_string(summary.calib_samples);
     metadata["quantization"] = "uint8 asymmetric per-tensor activations, int8 symmetric per-channel weights";
   } else {

@@ -39,6 +39,7 @@ void Histogram::add(const float* data, int64_t count) {
     const int bin = std::min(kBins - 1, std::max(0, static_cast<int>((double(data[i]) + limit_) * scale)));
     counts_[bin] += 1.0;
     total_ += 1.0;
+    zeros_ += data[i] == 0.0f;
   }
 }
 
@@ -105,48 +106,75 @@ ClipRange percentile_range(const Histogram& h, double p) {
   return {static_cast<float>(std::min(lo, 0.0)), static_cast<float>(std::max(hi, 0.0))};
 }
 
-// TensorRT-style entropy calibration on the magnitude histogram: the threshold t minimising
-// KL(P || Q), where P is the reference distribution clipped at t and Q its quantization into
-// `levels / 2` bins (one side of a symmetric grid; the full grid for non-negative tensors).
-ClipRange entropy_range(const Histogram& h, int levels) {
-  const int half = Histogram::kBins / 2;
-  const auto& c = h.counts();
-  std::vector<double> mag(half, 0.0);  // |x| histogram: bin j covers [j, j+1) * width
-  for (int i = 0; i < half; ++i) mag[half - 1 - i] += c[i];
-  for (int i = half; i < Histogram::kBins; ++i) mag[i - half] += c[i];
-  const bool non_negative = h.min() >= 0.0f;
-  const int target = non_negative ? levels : levels / 2;
-  int last = half;
-  while (last > 1 && mag[last - 1] == 0.0) --last;
-  if (last <= target) return {std::min(h.min(), 0.0f), std::max(h.max(), 0.0f)};
-  double best_kl = std::numeric_limits<double>::infinity();
-  int best = last;
-  for (int i = target; i <= last; ++i) {
-    std::vector<double> p(mag.begin(), mag.begin() + i);
-    for (int j = i; j < last; ++j) p[i - 1] += mag[j];  // clipped mass lands in the last bin
-    // Q: merge P's bins into `target` groups, spreading each group's mass over its non-empty bins.
-    std::vector<double> q(i, 0.0);
-    for (int g = 0; g < target; ++g) {
-      const int b = static_cast<int>(int64_t(g) * i / target), e = static_cast<int>(int64_t(g + 1) * i / target);
-      double mass = 0.0;
-      int nonzero = 0;
-      for (int j = b; j < e; ++j) mass += mag[j], nonzero += mag[j] > 0.0;
-      for (int j = b; j < e; ++j) q[j] = mag[j] > 0.0 ? mass / nonzero : 0.0;
-    }
-    double ps = 0.0, qs = 0.0;
-    for (int j = 0; j < i; ++j) ps += p[j], qs += q[j];
-    if (ps == 0.0 || qs == 0.0) continue;
-    double kl = 0.0;
-    for (int j = 0; j < i; ++j) {
-      if (p[j] == 0.0) continue;
-      const double pj = p[j] / ps, qj = q[j] / qs;
-      kl += qj > 0.0 ? pj * std::log(pj / qj) : pj * 30.0;  // an empty Q bin costs a large penalty
-    }
-    if (kl < best_kl) best_kl = kl, best = i;
+// KL(P || Q) of clipping the histogram to bins [b, e) and quantizing it to `levels` steps, as in
+// TensorRT's entropy calibration: P is the clipped distribution (the mass outside lands in the
+// edge bins), Q merges the unclipped bins into `levels` groups and spreads each group's mass
+// evenly over its non-empty bins.
+double clipping_kl(const std::vector<double>& c, int b, int e, int levels) {
+  const int n = e - b;
+  std::vector<double> p(c.begin() + b, c.begin() + e), q(static_cast<size_t>(n), 0.0);
+  for (int i = 0; i < b; ++i) p[0] += c[i];
+  for (int i = e; i < static_cast<int>(c.size()); ++i) p[n - 1] += c[i];
+  const int groups = std::min(levels, n);
+  for (int g = 0; g < groups; ++g) {
+    const int gb = static_cast<int>(int64_t(g) * n / groups), ge = static_cast<int>(int64_t(g + 1) * n / groups);
+    double mass = 0.0;
+    int nonzero = 0;
+    for (int j = gb; j < ge; ++j) mass += c[b + j], nonzero += c[b + j] > 0.0;
+    for (int j = gb; j < ge; ++j) q[j] = c[b + j] > 0.0 ? mass / nonzero : 0.0;
   }
-  const double t = (best + 0.5) * h.bin_width();
-  return {static_cast<float>(std::min(0.0, std::max<double>(h.min(), -t))),
-          static_cast<float>(std::max(0.0, std::min<double>(h.max(), t)))};
+  double ps = 0.0, qs = 0.0;
+  for (int j = 0; j < n; ++j) ps += p[j], qs += q[j];
+  if (ps == 0.0 || qs == 0.0) return std::numeric_limits<double>::infinity();
+  double kl = 0.0;
+  for (int j = 0; j < n; ++j) {
+    if (p[j] == 0.0) continue;
+    const double pj = p[j] / ps, qj = q[j] / qs;
+    kl += qj > 0.0 ? pj * std::log(pj / qj) : pj * 30.0;  // mass Q cannot represent: a large penalty
+  }
+  return kl;
+}
+
+// Entropy calibration for an asymmetric grid: both edges of the range are searched (coordinate
+// descent, each from the observed extreme inwards) for the least KL divergence.
+// Exact zeros are left out: every range represents them exactly, and the spike ReLU leaves at 0
+// would otherwise make KL favour ranges so narrow that each grid step holds one histogram bin.
+ClipRange entropy_range(const Histogram& h, int levels) {
+  std::vector<double> c = h.counts();
+  const double w = h.bin_width();
+  auto bin_of = [&](double x) { return std::min(Histogram::kBins, std::max(0, static_cast<int>(std::floor((x + h.limit()) / w)))); };
+  const int zero = bin_of(0.0);
+  c[zero] -= h.zeros();
+  const double nonzero = h.total() - h.zeros();
+  // KL measures lost information, not error size: on spiky (discrete) data it keeps preferring
+  // narrower ranges. Never clip more than this share of the non-zero values on either side.
+  constexpr double kMaxClippedShare = 1e-3;
+  const int b0 = std::min(bin_of(h.min()), zero), e0 = std::max(bin_of(h.max()) + 1, zero + 1);
+  int b = b0, e = e0;
+  for (int round = 0; round < 3; ++round) {
+    for (int edge = 0; edge < 2; ++edge) {
+      const int from = edge ? b0 : e0, to = edge ? zero : zero + 1;  // candidates between the extreme and zero
+      const int span = std::abs(from - to);
+      if (span == 0) continue;
+      double best_kl = std::numeric_limits<double>::infinity();
+      int best = edge ? b : e;
+      double clipped = 0.0;  // mass beyond the candidate on this side, grows as s grows
+      int last_bin = from;
+      for (int s = 0; s <= 100; ++s) {
+        const int candidate = from + (to - from) * s / 100;
+        for (; last_bin != candidate; last_bin += edge ? 1 : -1) clipped += c[edge ? last_bin : last_bin - 1];
+        if (clipped > kMaxClippedShare * nonzero) break;
+        const int cb = edge ? candidate : b, ce = edge ? e : candidate;
+        if (ce - cb < 2) continue;
+        const double kl = clipping_kl(c, cb, ce, levels);
+        if (kl < best_kl) best_kl = kl, best = candidate;
+      }
+      (edge ? b : e) = best;
+    }
+  }
+  const double lo = b == b0 ? h.min() : -h.limit() + b * w;
+  const double hi = e == e0 ? h.max() : -h.limit() + e * w;
+  return {static_cast<float>(std::min(0.0, lo)), static_cast<float>(std::max(0.0, hi))};
 }
 
 // Minimises the expected squared error over both edges by coordinate descent on grids of

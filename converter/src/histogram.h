@@ -22,12 +22,13 @@ class Histogram {
   double bin_width() const { return 2.0 * limit_ / kBins; }
   const std::vector<double>& counts() const { return counts_; }
   double total() const { return total_; }
+  double zeros() const { return zeros_; }  // values exactly 0 (exact on every grid; ReLU makes many)
 
  private:
   void grow_to(double magnitude);
 
   std::vector<double> counts_ = std::vector<double>(kBins, 0.0);
-  double limit_ = 0.0, total_ = 0.0;
+  double limit_ = 0.0, total_ = 0.0, zeros_ = 0.0;
   float min_ = 0.0f, max_ = 0.0f;
 };
 

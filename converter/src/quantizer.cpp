@@ -26,12 +26,11 @@ bool passes_quantization_through(const std::string& op) {
 bool has_rank(const ir::Value& v, size_t rank) { return v.shape_known && v.dims.size() == rank; }
 
 // Whether `n` has an int8 kernel for the shapes and constants it has.
-bool can_quantize(const ir::Graph& g, const ir::Node& n, const std::map<std::string, Range>& ranges) {
+bool can_quantize(const ir::Graph& g, const ir::Node& n, const std::map<std::string, ClipRange>& ranges) {
   for (const std::string& in : n.inputs)
-    if (is_activation(g, in) && (g.value(in).dtype != DType::Float32 || !ranges.count(in) || !ranges.at(in).seen))
-      return false;
+    if (is_activation(g, in) && (g.value(in).dtype != DType::Float32 || !ranges.count(in))) return false;
   for (const std::string& out : n.outputs)
-    if (!out.empty() && (g.value(out).dtype != DType::Float32 || !ranges.count(out) || !ranges.at(out).seen)) return false;
+    if (!out.empty() && (g.value(out).dtype != DType::Float32 || !ranges.count(out))) return false;
   if (n.op == "Conv")
     return has_rank(g.value(n.inputs[0]), 4) && g.is_constant(n.inputs[1]) &&
            (n.inputs.size() < 3 || n.inputs[2].empty() || g.is_constant(n.inputs[2]));
@@ -53,8 +52,8 @@ bool can_quantize(const ir::Graph& g, const ir::Node& n, const std::map<std::str
   return n.op == "Relu" || n.op == "Clip";
 }
 
-ir::Quant activation_quant(const Range& r) {
-  const qmath::AffineParams p = qmath::choose_affine(r.min, r.max, 0, 255);
+ir::Quant activation_quant(const ClipRange& r) {
+  const qmath::AffineParams p = qmath::choose_affine(r.lo, r.hi, 0, 255);
   return {{p.scale}, {p.zero_point}, -1};
 }
 
@@ -123,7 +122,7 @@ ir::Value constant_value(const std::string& name, Tensor t, ir::Layout layout, i
 
 }  // namespace
 
-QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, Range>& ranges) {
+QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRange>& ranges) {
   QuantizeReport report;
   std::vector<bool> int8(g.nodes.size(), false);
   for (size_t i = 0; i < g.nodes.size(); ++i) {

@@ -16,6 +16,7 @@ struct QuantizeReport {
   int fp32_nodes = 0;
 };
 
-QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, Range>& ranges);
+// `ranges`: the calibrated range of every float tensor (see choose_ranges).
+QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRange>& ranges);
 
 }  // namespace qinfer

@@ -20,6 +20,14 @@ int main(int argc, char** argv) {
   app.add_option("--calib", o.calib_path,
                  "calibration data: a .npy batch (first dimension = samples) or a folder of .npy files");
   app.add_flag("--no-quantize", no_quantize, "write an fp32 qbin; no calibration data needed");
+  app.add_option("--method", o.method,
+                 "how activation ranges are chosen from the calibration data: minmax (observed range), percentile "
+                 "(clip the outer tails, see --percentile), entropy (KL-divergence threshold, TensorRT-style), mse "
+                 "(least expected squared error)")
+      ->check(CLI::IsMember({"minmax", "percentile", "entropy", "mse"}))
+      ->capture_default_str();
+  app.add_option("--percentile", o.percentile, "share of values kept by --method percentile (50..100]")
+      ->capture_default_str();
   app.add_option("--threads", o.threads, "threads for the calibration runs")->check(CLI::PositiveNumber);
   app.add_option("--calib-batch", o.calib_batch, "samples per calibration run for a symbolic batch dimension")
       ->check(CLI::PositiveNumber);
