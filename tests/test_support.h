@@ -15,7 +15,12 @@ namespace qinfer::testing {
 
 inline std::string shared_dir() { return QINFER_SHARED_DIR; }
 inline std::string source_dir() { return QINFER_SOURCE_DIR; }
-inline std::string tool(const std::string& name) { return std::string(QINFER_BIN_DIR) + "/" + name; }
+// A tool of this build, as a shell command; QINFER_TOOL_WRAPPER (e.g. a qemu command line for a
+// cross build) is put in front of it.
+inline std::string tool(const std::string& name) {
+  const char* wrapper = std::getenv("QINFER_TOOL_WRAPPER");
+  return (wrapper && *wrapper ? std::string(wrapper) + " " : std::string()) + QINFER_BIN_DIR + "/" + name;
+}
 
 inline bool exists(const std::string& path) {
   struct stat st {};
