@@ -6,4 +6,6 @@ set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
 set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
 set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64-static -L /usr/aarch64-linux-gnu)
+# The arm64 C library comes from the multiarch libc6:arm64 in /lib/aarch64-linux-gnu; the
+# cross toolchain's copy (qemu -L /usr/aarch64-linux-gnu) hangs in pthread_create under qemu 7.2.
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64-static)

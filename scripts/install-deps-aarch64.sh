@@ -4,7 +4,7 @@ set -euo pipefail
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 packages=(g++-aarch64-linux-gnu qemu-user-static libflatbuffers-dev:arm64 libhwy-dev:arm64 libgtest-dev:arm64
-          libgmock-dev:arm64 libstb-dev:arm64)
+          libgmock-dev:arm64 libstb-dev:arm64 libc6:arm64)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -7,4 +7,4 @@ cmake -S . -B build-aarch64 -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake
   -DQINFER_BUILD_PERF=OFF -DQINFER_BUILD_EXAMPLES=OFF > /dev/null
 cmake --build build-aarch64 -j2
 # Tests that start qrun/qinfo start them through qemu too.
-QINFER_TOOL_WRAPPER="qemu-aarch64-static -L /usr/aarch64-linux-gnu" ctest --test-dir build-aarch64 --output-on-failure
+QINFER_TOOL_WRAPPER="qemu-aarch64-static" ctest --test-dir build-aarch64 --output-on-failure
