@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (CI runs exactly this through .ci/run).
-#   scripts/test.sh          everything: ASan+UBSan suite, TSan runtime suite, 60 s per fuzz target,
+#   scripts/test.sh          everything: ASan+UBSan suite, TSan runtime suite, the aarch64 build's
+#                            suite under qemu, 60 s per fuzz target,
 #                            then the plain Release suite (its ctest summary is the closing line)
 #   scripts/test.sh --quick  only the plain Release suite
 set -euo pipefail
@@ -15,6 +16,8 @@ if [ "${1:-}" != "--quick" ]; then
   cmake -S . -B build-tsan -DQINFER_SANITIZE=thread -DQINFER_BUILD_CONVERTER=OFF -DQINFER_BUILD_PERF=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
   cmake --build build-tsan -j2 --target runtime_tests ops_tests
   ctest --test-dir build-tsan --output-on-failure -R "^(Runtime|Loader|Npy|Conv|Quant)"
+  echo "== aarch64: runtime and its tests cross-compiled, run under qemu"
+  ./scripts/test_aarch64.sh
   echo "== libFuzzer: 60 s per target"
   tests/fuzz/run_fuzzers.sh 60
 fi
