@@ -30,15 +30,22 @@ inline int32_t to_int32_rne(float v) {
 
 inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) { return std::min(std::max(v, lo), hi); }
 
+// rounded + zero point, clamped to [lo, hi]. The sum is formed in 64 bits: a saturated rounded
+// value (from a huge accumulator or an Inf input) plus the zero point must clamp, not overflow.
+inline int32_t add_zero_point_clamped(int32_t rounded, int32_t zp, int32_t lo, int32_t hi) {
+  const int64_t v = static_cast<int64_t>(rounded) + zp;
+  return static_cast<int32_t>(std::min<int64_t>(std::max<int64_t>(v, lo), hi));
+}
+
 // Requantize an int32 accumulator to the output's integer grid (result in [lo, hi]).
 inline int32_t requantize(int32_t acc, float multiplier, int32_t zp_out, int32_t lo, int32_t hi) {
   const float scaled = static_cast<float>(acc) * multiplier;
-  return clamp_i32(to_int32_rne(scaled) + zp_out, lo, hi);
+  return add_zero_point_clamped(to_int32_rne(scaled), zp_out, lo, hi);
 }
 
 // QuantizeLinear: q = clamp(round_half_even(x / scale) + zp, lo, hi). Division, as ONNX defines it.
 inline int32_t quantize(float x, float scale, int32_t zp, int32_t lo, int32_t hi) {
-  return clamp_i32(to_int32_rne(x / scale) + zp, lo, hi);
+  return add_zero_point_clamped(to_int32_rne(x / scale), zp, lo, hi);
 }
 
 // DequantizeLinear: (q - zp) * scale.
@@ -51,7 +58,7 @@ inline int32_t add(int32_t a, int32_t za, float ma, int32_t b, int32_t zb, float
                    int32_t lo, int32_t hi) {
   const float ta = static_cast<float>(a - za) * ma;
   const float tb = static_cast<float>(b - zb) * mb;
-  return clamp_i32(to_int32_rne(ta + tb) + zo, lo, hi);
+  return add_zero_point_clamped(to_int32_rne(ta + tb), zo, lo, hi);
 }
 
 // Integer range of a quantized type.

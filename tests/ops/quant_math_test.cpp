@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "quant_math.h"
 
 namespace qinfer {
@@ -41,6 +43,15 @@ TEST(QuantMath, QuantizeSaturates) {
   EXPECT_EQ(qmath::quantize(1000.0f, 0.1f, 128, 0, 255), 255);
   EXPECT_EQ(qmath::quantize(-1000.0f, 0.1f, 128, 0, 255), 0);
   EXPECT_EQ(qmath::quantize(0.25f, 0.1f, 128, 0, 255), 130);  // 2.5 -> 2
+}
+
+TEST(QuantMath, SaturatedValuesClampInsteadOfOverflowing) {
+  // A rounded value at INT32_MAX plus a zero point must clamp to the top, not wrap.
+  EXPECT_EQ(qmath::quantize(INFINITY, 0.1f, 33, 0, 255), 255);
+  EXPECT_EQ(qmath::quantize(-INFINITY, 0.1f, 33, 0, 255), 0);
+  EXPECT_EQ(qmath::quantize(NAN, 0.1f, 33, 0, 255), 0);
+  EXPECT_EQ(qmath::requantize(INT32_MAX, 4.0f, 200, 0, 255), 255);
+  EXPECT_EQ(qmath::requantize(INT32_MIN, 4.0f, -100, -128, 127), -128);
 }
 
 TEST(QuantMath, AddRoundsTheSumOfSeparatelyRoundedProducts) {
