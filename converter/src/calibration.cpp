@@ -32,13 +32,14 @@ std::vector<std::string> npy_files_in(const std::string& dir) {
 
 // A tensor as a batch of samples: rank `rank` (dim 0 = samples), or one sample of rank - 1.
 Tensor as_batch(Tensor t, size_t rank, const std::string& what) {
-  if (t.dtype() != DType::Float32)
-    throw Error(what + ": calibration data must be float32, got " + dtype_name(t.dtype()));
+  if (t.dtype() != DType::Float32 && t.dtype() != DType::Int64)  // int64: token ids and the like
+    throw Error(what + ": calibration data must be float32, got " + dtype_name(t.dtype()) +
+                " (int64 is accepted too, for integer inputs such as token ids)");
   if (t.shape().size() == rank) return t;
   if (t.shape().size() + 1 == rank) {
     std::vector<int64_t> shape = t.shape();
     shape.insert(shape.begin(), 1);
-    Tensor b(DType::Float32, shape);
+    Tensor b(t.dtype(), shape);
     std::memcpy(b.raw_data(), t.raw_data(), t.byte_size());
     return b;
   }
@@ -68,7 +69,9 @@ Tensor load_calibration_samples(const std::string& path, size_t rank) {
   std::vector<int64_t> shape = parts[0].shape();
   shape[0] = 0;
   for (const Tensor& p : parts) shape[0] += p.shape()[0];
-  Tensor all(DType::Float32, shape);
+  for (const Tensor& p : parts)
+    if (p.dtype() != parts[0].dtype()) throw Error(path + ": calibration files mix float32 and int64 data");
+  Tensor all(parts[0].dtype(), shape);
   size_t at = 0;
   for (const Tensor& p : parts) {
     std::memcpy(static_cast<uint8_t*>(all.raw_data()) + at, p.raw_data(), p.byte_size());
@@ -104,12 +107,12 @@ std::map<std::string, Histogram> collect_histograms(const std::vector<uint8_t>& 
   if (fixed_batch && total % batch != 0)
     throw Error("calibration holds " + std::to_string(total) + " samples, not a multiple of the model's batch size " +
                 std::to_string(batch));
-  ranges[input.name].add(samples.data<float>(), samples.element_count());
+  if (samples.dtype() == DType::Float32) ranges[input.name].add(samples.data<float>(), samples.element_count());
   const size_t row_bytes = samples.byte_size() / static_cast<size_t>(total);
   for (int64_t begin = 0; begin < total; begin += batch) {
     std::vector<int64_t> shape = samples.shape();
     shape[0] = std::min(batch, total - begin);
-    Tensor part(DType::Float32, shape);
+    Tensor part(samples.dtype(), shape);
     std::memcpy(part.raw_data(), static_cast<const uint8_t*>(samples.raw_data()) + begin * row_bytes, part.byte_size());
     rt.run(part);
   }

@@ -16,9 +16,14 @@
 namespace qinfer {
 
 const std::vector<std::string>& supported_onnx_ops() {
-  static const std::vector<std::string> ops = {"Add",     "BatchNormalization", "Clip",    "Constant", "Conv",
-                                               "Dropout", "Flatten",            "Gemm",    "GlobalAveragePool", "Identity",
-                                               "MaxPool", "Relu"};
+  static const std::vector<std::string> ops = {
+      "Abs",          "Add",        "AveragePool", "BatchNormalization", "Cast",       "Clip",      "Concat",
+      "Constant",     "ConstantOfShape", "Conv",  "ConvTranspose",      "Div",        "Dropout",   "Erf",
+      "Exp",          "Flatten",    "Gather",      "Gemm",               "GlobalAveragePool", "HardSigmoid", "Identity",
+      "LSTM",         "Log",        "MatMul",      "MaxPool",            "Mul",        "Neg",       "Pow",
+      "Range",        "Reciprocal", "ReduceMean",  "Relu",               "Reshape",    "Resize",    "Shape",
+      "Sigmoid",      "Slice",      "Softmax",     "Sqrt",               "Squeeze",    "Sub",       "Tanh",
+      "Transpose",    "Unsqueeze",  "Upsample"};
   return ops;
 }
 
@@ -207,7 +212,7 @@ ir::Graph import_onnx(const std::string& path) {
     declare(out);
     g.outputs.push_back(out.name());
   }
-  if (g.inputs.empty()) throw Error(path + ": the graph has no (non-initializer) inputs");
+  if (g.inputs.empty()) throw Error(path + ": the graph has no (non-initializer) inputs; a model without inputs is not supported");
 
   for (int i = 0; i < graph.node_size(); ++i) {
     const auto& n = graph.node(i);

@@ -66,6 +66,90 @@ std::vector<int64_t> two_or_default(const ir::Graph& g, const ir::Node& n, const
   return v;
 }
 
+// Ops without options.
+const Lowered* lower_simple(const std::string& op) {
+  static const std::map<std::string, Lowered> table = {
+      {"Sub", {fb::OpCode::Sub}},     {"Mul", {fb::OpCode::Mul}},         {"Div", {fb::OpCode::Div}},
+      {"Pow", {fb::OpCode::Pow}},     {"Sigmoid", {fb::OpCode::Sigmoid}}, {"Sqrt", {fb::OpCode::Sqrt}},
+      {"Erf", {fb::OpCode::Erf}},     {"Tanh", {fb::OpCode::Tanh}},       {"Exp", {fb::OpCode::Exp}},
+      {"Log", {fb::OpCode::Log}},     {"Neg", {fb::OpCode::Neg}},         {"Abs", {fb::OpCode::Abs}},
+      {"Reciprocal", {fb::OpCode::Reciprocal}}, {"MatMul", {fb::OpCode::MatMul}}, {"Slice", {fb::OpCode::Slice}},
+      {"Range", {fb::OpCode::Range}}};
+  const auto it = table.find(op);
+  return it == table.end() ? nullptr : &it->second;
+}
+
+fb::DType cast_target(const ir::Graph& g, const ir::Node& n) {
+  switch (n.get_int("to", 0)) {
+    case 1: return fb::DType::Float32;
+    case 2: return fb::DType::UInt8;
+    case 3: return fb::DType::Int8;
+    case 6: return fb::DType::Int32;
+    case 7: return fb::DType::Int64;
+    default:
+      throw Error(g.source + ": " + n.describe() + ": cast to ONNX type " + std::to_string(n.get_int("to", 0)) +
+                  " is not supported (float, uint8, int8, int32, int64 are)");
+  }
+}
+
+Lowered lower_constant_of_shape(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
+  float f = 0.0f;
+  int64_t i = 0;
+  if (auto it = n.attrs.find("value"); it != n.attrs.end()) {
+    const Tensor* t = std::get_if<Tensor>(&it->second);
+    if (!t || t->element_count() != 1) throw Error(g.source + ": " + n.describe() + ": value must be a one-element tensor");
+    switch (t->dtype()) {
+      case DType::Float32: f = t->data<float>()[0]; break;
+      case DType::Int64: i = t->data<int64_t>()[0]; break;
+      case DType::Int32: i = t->data<int32_t>()[0]; break;
+      case DType::UInt8: i = t->data<uint8_t>()[0]; break;
+      case DType::Int8: i = t->data<int8_t>()[0]; break;
+    }
+  }
+  return {fb::OpCode::ConstantOfShape, fb::OpOptions::ConstantOfShapeOptions, fb::CreateConstantOfShapeOptions(b, f, i).Union()};
+}
+
+Lowered lower_conv_transpose(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
+  const ir::Value& w = g.value(n.inputs.at(1));
+  if (w.dims.size() != 4)
+    throw Error(g.source + ": " + n.describe() + ": only 2-D ConvTranspose is supported (weight rank " + std::to_string(w.dims.size()) + ")");
+  if (n.has("output_shape")) throw Error(g.source + ": " + n.describe() + ": the output_shape attribute is not supported (use pads)");
+  const std::string auto_pad = n.get_string("auto_pad", "NOTSET");
+  if (auto_pad != "NOTSET" && auto_pad != "VALID")
+    throw Error(g.source + ": " + n.describe() + ": auto_pad " + auto_pad + " is not supported for ConvTranspose");
+  std::vector<int64_t> pads = auto_pad == "VALID" ? std::vector<int64_t>{} : n.get_ints("pads");
+  if (pads.empty()) pads.assign(4, 0);
+  if (pads.size() != 4) throw Error(g.source + ": " + n.describe() + ": pads must have 4 values for a 2-D window");
+  const auto strides = two_or_default(g, n, "strides", 1), dilations = two_or_default(g, n, "dilations", 1);
+  const auto output_padding = two_or_default(g, n, "output_padding", 0);
+  float lo = 0, hi = 0;
+  const fb::Activation act = fused_activation(n, &lo, &hi);
+  auto o = fb::CreateConvOptions(b, b.CreateVector(to_i32({w.dims[2], w.dims[3]})), b.CreateVector(to_i32(strides)),
+                                 b.CreateVector(to_i32(pads)), b.CreateVector(to_i32(dilations)),
+                                 static_cast<int32_t>(n.get_int("group", 1)), act, lo, hi,
+                                 b.CreateVector(to_i32(output_padding)));
+  return {fb::OpCode::ConvTranspose, fb::OpOptions::ConvOptions, o.Union()};
+}
+
+// Resize after normalize_ops: inputs (x, scales, sizes), attributes in their opset-11 names.
+Lowered lower_resize(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
+  const std::string mode = n.get_string("mode", "nearest"), coord = n.get_string("coordinate_transformation_mode", "half_pixel");
+  const std::string nearest = n.get_string("nearest_mode", "round_prefer_floor");
+  const auto bad = [&](const std::string& what) -> Error { return Error(g.source + ": " + n.describe() + ": " + what + " is not supported"); };
+  const fb::ResizeMode m = mode == "nearest" ? fb::ResizeMode::Nearest : mode == "linear" ? fb::ResizeMode::Linear : throw bad("mode " + mode);
+  const fb::ResizeCoordinates c = coord == "half_pixel"           ? fb::ResizeCoordinates::HalfPixel
+                                  : coord == "asymmetric"         ? fb::ResizeCoordinates::Asymmetric
+                                  : coord == "align_corners"      ? fb::ResizeCoordinates::AlignCorners
+                                  : coord == "pytorch_half_pixel" ? fb::ResizeCoordinates::PytorchHalfPixel
+                                                                  : throw bad("coordinate_transformation_mode " + coord);
+  const fb::NearestRounding r = nearest == "round_prefer_floor"  ? fb::NearestRounding::RoundPreferFloor
+                                : nearest == "round_prefer_ceil" ? fb::NearestRounding::RoundPreferCeil
+                                : nearest == "floor"             ? fb::NearestRounding::Floor
+                                : nearest == "ceil"              ? fb::NearestRounding::Ceil
+                                                                 : throw bad("nearest_mode " + nearest);
+  return {fb::OpCode::Resize, fb::OpOptions::ResizeOptions, fb::CreateResizeOptions(b, m, c, r).Union()};
+}
+
 Lowered lower(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
   float lo = 0, hi = 0;
   if (n.op == "Conv") {
@@ -112,6 +196,59 @@ Lowered lower(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
   if (n.op == "Flatten")
     return {fb::OpCode::Flatten, fb::OpOptions::FlattenOptions,
             fb::CreateFlattenOptions(b, static_cast<int32_t>(n.get_int("axis", 1))).Union()};
+  if (const Lowered* l = lower_simple(n.op)) return *l;
+  if (n.op == "HardSigmoid")
+    return {fb::OpCode::HardSigmoid, fb::OpOptions::HardSigmoidOptions,
+            fb::CreateHardSigmoidOptions(b, n.get_float("alpha", 0.2f), n.get_float("beta", 0.5f)).Union()};
+  if (n.op == "Cast") return {fb::OpCode::Cast, fb::OpOptions::CastOptions, fb::CreateCastOptions(b, cast_target(g, n)).Union()};
+  if (n.op == "Softmax")
+    return {fb::OpCode::Softmax, fb::OpOptions::SoftmaxOptions,
+            fb::CreateSoftmaxOptions(b, static_cast<int32_t>(n.get_int("axis", -1)), n.get_int("qinfer.legacy_2d", 0) != 0).Union()};
+  if (n.op == "ReduceMean") {
+    auto o = fb::CreateReduceOptions(b, b.CreateVector(to_i32(n.get_ints("axes"))), n.get_int("keepdims", 1) != 0,
+                                     n.get_int("noop_with_empty_axes", 0) != 0);
+    return {fb::OpCode::ReduceMean, fb::OpOptions::ReduceOptions, o.Union()};
+  }
+  if (n.op == "Transpose")
+    return {fb::OpCode::Transpose, fb::OpOptions::TransposeOptions,
+            fb::CreateTransposeOptions(b, b.CreateVector(to_i32(n.get_ints("perm")))).Union()};
+  if (n.op == "Reshape")
+    return {fb::OpCode::Reshape, fb::OpOptions::ReshapeOptions, fb::CreateReshapeOptions(b, n.get_int("allowzero", 0) != 0).Union()};
+  if (n.op == "Squeeze" || n.op == "Unsqueeze") {
+    if (n.inputs.size() > 1 && !n.inputs[1].empty())
+      throw Error(g.source + ": " + n.describe() + ": axes input '" + n.inputs[1] + "' must be a constant");
+    return {n.op == "Squeeze" ? fb::OpCode::Squeeze : fb::OpCode::Unsqueeze, fb::OpOptions::AxesOptions,
+            fb::CreateAxesOptions(b, b.CreateVector(to_i32(n.get_ints("axes")))).Union()};
+  }
+  if (n.op == "Concat" || n.op == "Gather")
+    return {n.op == "Concat" ? fb::OpCode::Concat : fb::OpCode::Gather, fb::OpOptions::AxisOptions,
+            fb::CreateAxisOptions(b, static_cast<int32_t>(n.get_int("axis", 0))).Union()};
+  if (n.op == "Shape")
+    return {fb::OpCode::Shape, fb::OpOptions::ShapeOptions,
+            fb::CreateShapeOptions(b, static_cast<int32_t>(n.get_int("start", 0)),
+                                   static_cast<int32_t>(std::min<int64_t>(n.get_int("end", INT32_MAX), INT32_MAX))).Union()};
+  if (n.op == "ConstantOfShape") return lower_constant_of_shape(b, g, n);
+  if (n.op == "ConvTranspose") return lower_conv_transpose(b, g, n);
+  if (n.op == "AveragePool") {
+    const std::vector<int64_t> kernel = n.get_ints("kernel_shape");
+    if (kernel.size() != 2) throw Error(g.source + ": " + n.describe() + ": only 2-D AveragePool is supported");
+    const auto strides = two_or_default(g, n, "strides", 1), dilations = two_or_default(g, n, "dilations", 1);
+    const auto pads = window_pads(g, n, kernel, strides, dilations);
+    auto o = fb::CreatePoolOptions(b, b.CreateVector(to_i32(kernel)), b.CreateVector(to_i32(strides)),
+                                   b.CreateVector(to_i32(pads)), b.CreateVector(to_i32(dilations)),
+                                   n.get_int("ceil_mode", 0) != 0, n.get_int("count_include_pad", 0) != 0);
+    return {fb::OpCode::AveragePool, fb::OpOptions::PoolOptions, o.Union()};
+  }
+  if (n.op == "Resize") return lower_resize(b, g, n);
+  if (n.op == "LSTM") {
+    const std::string dir = n.get_string("direction", "forward");
+    const fb::LSTMDirection d = dir == "forward" ? fb::LSTMDirection::Forward
+                                : dir == "reverse" ? fb::LSTMDirection::Reverse
+                                : dir == "bidirectional" ? fb::LSTMDirection::Bidirectional
+                                : throw Error(g.source + ": " + n.describe() + ": unknown direction '" + dir + "'");
+    return {fb::OpCode::LSTM, fb::OpOptions::LSTMOptions,
+            fb::CreateLSTMOptions(b, static_cast<int32_t>(n.get_int("hidden_size", 0)), d).Union()};
+  }
   if (n.op == "qinfer.Quantize") return {fb::OpCode::Quantize};
   if (n.op == "qinfer.Dequantize") return {fb::OpCode::Dequantize};
   throw Error(g.source + ": " + n.describe() + ": op '" + n.op + "' cannot be written to qbin by this version");

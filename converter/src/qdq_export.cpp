@@ -166,8 +166,12 @@ class QdqWriter {
       } else if (auto* fs = std::get_if<std::vector<float>>(&value)) {
         a->set_type(onnx::AttributeProto::FLOATS);
         for (float v : *fs) a->add_floats(v);
-      } else {
-        fail(n, "tensor attribute '" + key + "' is not supported by the QDQ export");
+      } else if (auto* t = std::get_if<Tensor>(&value)) {  // e.g. ConstantOfShape's value
+        a->set_type(onnx::AttributeProto::TENSOR);
+        onnx::TensorProto* tp = a->mutable_t();
+        tp->set_data_type(onnx_type(t->dtype()));
+        for (int64_t d : t->shape()) tp->add_dims(d);
+        tp->set_raw_data(t->raw_data(), t->byte_size());
       }
     }
   }
@@ -179,11 +183,55 @@ class QdqWriter {
     clip->add_input(base + "_max");
   }
 
+  // The IR keeps ops in the form passes::normalize_ops settled; the export opset (>= 13) wants
+  // Squeeze/Unsqueeze axes (and ReduceMean's from opset 18) as inputs, Resize's roi input, and
+  // has no legacy Softmax. Returns the node as the export opset spells it.
+  ir::Node export_form(const ir::Node& in, std::vector<std::string>* ins) {
+    ir::Node n = in;
+    const int64_t opset = std::max<int64_t>(13, g_.opset);
+    const bool axes_input = n.op == "Squeeze" || n.op == "Unsqueeze" || (n.op == "ReduceMean" && opset >= 18);
+    if (axes_input && n.has("axes")) {
+      const std::vector<int64_t> axes = n.get_ints("axes");
+      const std::string name = n.name + "_axes";
+      initializer(name, DType::Int64, {static_cast<int64_t>(axes.size())}, axes.data(), axes.size() * sizeof(int64_t));
+      ins->resize(1);
+      ins->push_back(name);
+      n.attrs.erase("axes");
+    }
+    if (n.op == "Resize") {  // (x, scales, sizes) -> (x, roi, scales, sizes)
+      ins->resize(3);
+      ins->insert(ins->begin() + 1, "");
+      while (ins->back().empty()) ins->pop_back();
+    }
+    return n;
+  }
+
+  // Softmax of opset < 13 normalizes over all dims from `axis` on: Flatten, Softmax, Reshape back.
+  bool legacy_softmax(const ir::Node& n, const std::vector<std::string>& ins, const std::string& out) {
+    if (n.op != "Softmax" || n.get_int("qinfer.legacy_2d", 0) == 0) return false;
+    const ir::Value& x = g_.value(n.inputs[0]);
+    const int64_t axis = n.get_int("axis", 1);
+    if (x.shape_known && (axis == -1 || axis == static_cast<int64_t>(x.dims.size()) - 1)) return false;  // same op
+    auto int_attr = [](onnx::NodeProto* p, const char* name, int64_t v) {
+      auto* a = p->add_attribute();
+      a->set_name(name);
+      a->set_type(onnx::AttributeProto::INT);
+      a->set_i(v);
+    };
+    int_attr(node("Flatten", n.name + "/Flatten", {ins[0]}, {n.name + "/flat"}), "axis", axis);
+    int_attr(node("Softmax", n.name, {n.name + "/flat"}, {n.name + "/soft"}), "axis", -1);
+    node("Shape", n.name + "/Shape", {ins[0]}, {n.name + "/shape"});
+    node("Reshape", n.name + "/Reshape", {n.name + "/soft", n.name + "/shape"}, {out});
+    return true;
+  }
+
   // The float op, then its fused activation (on the first output); returns the name of the
   // final float result of the first output.
-  std::string float_op(const ir::Node& n, const std::vector<std::string>& ins, std::vector<std::string> outs) {
+  std::string float_op(const ir::Node& node_in, std::vector<std::string> ins, std::vector<std::string> outs) {
+    const ir::Node n = export_form(node_in, &ins);
     const std::string act = n.get_string("qinfer.activation", "");
     const std::string out = outs.at(0);
+    if (legacy_softmax(n, ins, out)) return out;
     if (!act.empty()) outs[0] = out + "_preact";
     onnx::NodeProto* op = node(n.op, n.name, ins, outs);
     attributes(n, op);

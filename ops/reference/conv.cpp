@@ -23,7 +23,7 @@ void conv2d_f32_nchw(const Conv2DGeometry& g, const float* x, const float* w, co
     for (int64_t oc = 0; oc < g.out_c; ++oc) {
       const int64_t grp = oc / ocg;
       for (int64_t ox = 0; ox < g.out_w; ++ox) {
-        float acc = bias ? bias[oc] : 0.0f;
+        double acc = 0.0;  // double: the reference is the accurate answer other kernels approach
         for (int64_t ic = 0; ic < icg; ++ic) {
           const int64_t c = grp * icg + ic;
           for (int64_t ky = 0; ky < g.kernel_h; ++ky) {
@@ -34,11 +34,12 @@ void conv2d_f32_nchw(const Conv2DGeometry& g, const float* x, const float* w, co
               if (ix < 0 || ix >= g.in_w) continue;
               const float xv = x[((n * g.in_c + c) * g.in_h + iy) * g.in_w + ix];
               const float wv = w[((oc * icg + ic) * g.kernel_h + ky) * g.kernel_w + kx];
-              acc += xv * wv;
+              acc += double(xv) * double(wv);
             }
           }
         }
-        y[((n * g.out_c + oc) * g.out_h + oy) * g.out_w + ox] = std::min(std::max(acc, out_min), out_max);
+        const float v = static_cast<float>(acc) + (bias ? bias[oc] : 0.0f);
+        y[((n * g.out_c + oc) * g.out_h + oy) * g.out_w + ox] = std::min(std::max(v, out_min), out_max);
       }
     }
   }

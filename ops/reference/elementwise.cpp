@@ -1,18 +1,44 @@
 #include "reference/elementwise.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "broadcast.h"
 #include "quant_math.h"
 
 namespace qinfer::ref {
 
+namespace {
+
+// y = f(a, b) with broadcasting; same-shape and scalar operands take a flat loop.
+template <typename T, typename F>
+void broadcast_apply(const std::vector<int64_t>& a_shape, const T* a, const std::vector<int64_t>& b_shape, const T* b,
+                     const std::vector<int64_t>& out_shape, T* y, F f) {
+  int64_t total = 1, na = 1, nb = 1;
+  for (int64_t d : out_shape) total *= d;
+  for (int64_t d : a_shape) na *= d;
+  for (int64_t d : b_shape) nb *= d;
+  if (na == total && nb == total) {
+    for (int64_t i = 0; i < total; ++i) y[i] = f(a[i], b[i]);
+  } else if (na == total && nb == 1) {
+    for (int64_t i = 0; i < total; ++i) y[i] = f(a[i], b[0]);
+  } else if (na == 1 && nb == total) {
+    for (int64_t i = 0; i < total; ++i) y[i] = f(a[0], b[i]);
+  } else {
+    for_each_broadcast(out_shape, broadcast_strides(a_shape, out_shape), broadcast_strides(b_shape, out_shape),
+                       [&](int64_t i, int64_t ia, int64_t ib) { y[i] = f(a[ia], b[ib]); });
+  }
+}
+
+int64_t wrap(uint64_t v) { return static_cast<int64_t>(v); }
+
+}  // namespace
+
 void add_f32(const std::vector<int64_t>& a_shape, const float* a, const std::vector<int64_t>& b_shape,
              const float* b, const std::vector<int64_t>& out_shape, float out_min, float out_max, float* y) {
-  for_each_broadcast(out_shape, broadcast_strides(a_shape, out_shape), broadcast_strides(b_shape, out_shape),
-                     [&](int64_t i, int64_t ia, int64_t ib) {
-                       y[i] = std::min(std::max(a[ia] + b[ib], out_min), out_max);
-                     });
+  broadcast_apply(a_shape, a, b_shape, b, out_shape, y,
+                  [&](float u, float v) { return std::min(std::max(u + v, out_min), out_max); });
 }
 
 void add_qu8(const std::vector<int64_t>& a_shape, const uint8_t* a, const std::vector<int64_t>& b_shape,
@@ -31,6 +57,114 @@ void clamp_f32(int64_t count, const float* x, float lo, float hi, float* y) {
 
 void clamp_u8(int64_t count, const uint8_t* x, uint8_t lo, uint8_t hi, uint8_t* y) {
   for (int64_t i = 0; i < count; ++i) y[i] = std::min(std::max(x[i], lo), hi);
+}
+
+void binary_f32(BinaryOp op, const std::vector<int64_t>& a_shape, const float* a, const std::vector<int64_t>& b_shape,
+                const float* b, const std::vector<int64_t>& out_shape, float* y) {
+  switch (op) {
+    case BinaryOp::Add: return broadcast_apply(a_shape, a, b_shape, b, out_shape, y, [](float u, float v) { return u + v; });
+    case BinaryOp::Sub: return broadcast_apply(a_shape, a, b_shape, b, out_shape, y, [](float u, float v) { return u - v; });
+    case BinaryOp::Mul: return broadcast_apply(a_shape, a, b_shape, b, out_shape, y, [](float u, float v) { return u * v; });
+    case BinaryOp::Div: return broadcast_apply(a_shape, a, b_shape, b, out_shape, y, [](float u, float v) { return u / v; });
+    case BinaryOp::Pow:
+      return broadcast_apply(a_shape, a, b_shape, b, out_shape, y, [](float u, float v) { return std::pow(u, v); });
+  }
+}
+
+void binary_i64(BinaryOp op, const std::vector<int64_t>& a_shape, const int64_t* a,
+                const std::vector<int64_t>& b_shape, const int64_t* b, const std::vector<int64_t>& out_shape,
+                int64_t* y) {
+  using U = uint64_t;
+  switch (op) {
+    case BinaryOp::Add:
+      return broadcast_apply(a_shape, a, b_shape, b, out_shape, y, [](int64_t u, int64_t v) { return wrap(U(u) + U(v)); });
+    case BinaryOp::Sub:
+      return broadcast_apply(a_shape, a, b_shape, b, out_shape, y, [](int64_t u, int64_t v) { return wrap(U(u) - U(v)); });
+    case BinaryOp::Mul:
+      return broadcast_apply(a_shape, a, b_shape, b, out_shape, y, [](int64_t u, int64_t v) { return wrap(U(u) * U(v)); });
+    case BinaryOp::Div:
+      return broadcast_apply(a_shape, a, b_shape, b, out_shape, y, [](int64_t u, int64_t v) -> int64_t {
+        if (v == 0) return 0;
+        if (v == -1) return wrap(U(0) - U(u));  // INT64_MIN / -1 would trap
+        return u / v;
+      });
+    case BinaryOp::Pow:
+      return broadcast_apply(a_shape, a, b_shape, b, out_shape, y, [](int64_t u, int64_t v) {
+        U r = 1;  // exponentiation by squaring, wrapping; negative exponents give 0 (integer result)
+        if (v < 0) return u == 1 ? int64_t{1} : (u == -1 ? (v % 2 ? int64_t{-1} : int64_t{1}) : int64_t{0});
+        for (U base = U(u), e = U(v); e; e >>= 1, base *= base)
+          if (e & 1) r *= base;
+        return wrap(r);
+      });
+  }
+}
+
+void unary_f32(UnaryOp op, const float* x, float alpha, float beta, float* y, int64_t begin, int64_t end) {
+  auto apply = [&](auto f) {
+    for (int64_t i = begin; i < end; ++i) y[i] = f(x[i]);
+  };
+  switch (op) {
+    case UnaryOp::Sigmoid: return apply([](float v) { return 1.0f / (1.0f + std::exp(-v)); });
+    case UnaryOp::HardSigmoid:
+      return apply([&](float v) { return std::max(0.0f, std::min(1.0f, alpha * v + beta)); });
+    case UnaryOp::Sqrt: return apply([](float v) { return std::sqrt(v); });
+    case UnaryOp::Erf: return apply([](float v) { return std::erf(v); });
+    case UnaryOp::Tanh: return apply([](float v) { return std::tanh(v); });
+    case UnaryOp::Exp: return apply([](float v) { return std::exp(v); });
+    case UnaryOp::Log: return apply([](float v) { return std::log(v); });
+    case UnaryOp::Neg: return apply([](float v) { return -v; });
+    case UnaryOp::Abs: return apply([](float v) { return std::fabs(v); });
+    case UnaryOp::Reciprocal: return apply([](float v) { return 1.0f / v; });
+  }
+}
+
+namespace {
+
+template <typename To>
+To saturate(double v) {
+  if (std::isnan(v)) return 0;
+  if constexpr (std::is_same_v<To, int64_t>) {  // 2^63 is not representable as int64: compare in double
+    if (v >= 9223372036854775807.0) return std::numeric_limits<int64_t>::max();
+    if (v <= -9223372036854775808.0) return std::numeric_limits<int64_t>::min();
+    return static_cast<int64_t>(v);
+  } else {
+    const double lo = std::numeric_limits<To>::min(), hi = std::numeric_limits<To>::max();
+    return static_cast<To>(std::trunc(std::min(std::max(v, lo), hi)));
+  }
+}
+
+template <typename From>
+void cast_from(const From* x, Elem to, void* y, int64_t count) {
+  for (int64_t i = 0; i < count; ++i) {
+    const From v = x[i];
+    switch (to) {
+      case Elem::F32: static_cast<float*>(y)[i] = static_cast<float>(v); break;
+      case Elem::U8:
+        static_cast<uint8_t*>(y)[i] = std::is_floating_point_v<From> ? saturate<uint8_t>(double(v)) : static_cast<uint8_t>(v);
+        break;
+      case Elem::I8:
+        static_cast<int8_t*>(y)[i] = std::is_floating_point_v<From> ? saturate<int8_t>(double(v)) : static_cast<int8_t>(v);
+        break;
+      case Elem::I32:
+        static_cast<int32_t*>(y)[i] = std::is_floating_point_v<From> ? saturate<int32_t>(double(v)) : static_cast<int32_t>(v);
+        break;
+      case Elem::I64:
+        static_cast<int64_t*>(y)[i] = std::is_floating_point_v<From> ? saturate<int64_t>(double(v)) : static_cast<int64_t>(v);
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+void cast(Elem from, const void* x, Elem to, void* y, int64_t count) {
+  switch (from) {
+    case Elem::F32: return cast_from(static_cast<const float*>(x), to, y, count);
+    case Elem::U8: return cast_from(static_cast<const uint8_t*>(x), to, y, count);
+    case Elem::I8: return cast_from(static_cast<const int8_t*>(x), to, y, count);
+    case Elem::I32: return cast_from(static_cast<const int32_t*>(x), to, y, count);
+    case Elem::I64: return cast_from(static_cast<const int64_t*>(x), to, y, count);
+  }
 }
 
 }  // namespace qinfer::ref

@@ -1,4 +1,5 @@
-// Reference elementwise ops: Add (with broadcasting) and clamps (Relu, Clip).
+// Reference elementwise ops: Add (with broadcasting), clamps (Relu, Clip), the other broadcasting
+// binary ops (float32 and int64) and unary float32 functions.
 #pragma once
 
 #include <cstdint>
@@ -21,5 +22,22 @@ void add_qu8(const std::vector<int64_t>& a_shape, const uint8_t* a, const std::v
 
 void clamp_f32(int64_t count, const float* x, float lo, float hi, float* y);
 void clamp_u8(int64_t count, const uint8_t* x, uint8_t lo, uint8_t hi, uint8_t* y);
+
+// y = a op b with numpy broadcasting onto out_shape. float32: IEEE arithmetic, Pow = std::pow.
+// int64: wrapping add/sub/mul; Div truncates toward zero, and x / 0 = 0 (defined, never traps).
+enum class BinaryOp { Add, Sub, Mul, Div, Pow };
+void binary_f32(BinaryOp op, const std::vector<int64_t>& a_shape, const float* a, const std::vector<int64_t>& b_shape,
+                const float* b, const std::vector<int64_t>& out_shape, float* y);
+void binary_i64(BinaryOp op, const std::vector<int64_t>& a_shape, const int64_t* a,
+                const std::vector<int64_t>& b_shape, const int64_t* b, const std::vector<int64_t>& out_shape,
+                int64_t* y);
+
+// y[i] = f(x[i]) for i in [begin, end). HardSigmoid: max(0, min(1, alpha * x + beta)).
+enum class UnaryOp { Sigmoid, HardSigmoid, Sqrt, Erf, Tanh, Exp, Log, Neg, Abs, Reciprocal };
+void unary_f32(UnaryOp op, const float* x, float alpha, float beta, float* y, int64_t begin, int64_t end);
+
+// Element conversion (ONNX Cast). float -> integer truncates toward zero and saturates; NaN -> 0.
+enum class Elem { F32, U8, I8, I32, I64 };
+void cast(Elem from, const void* x, Elem to, void* y, int64_t count);
 
 }  // namespace qinfer::ref

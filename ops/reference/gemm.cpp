@@ -37,4 +37,17 @@ void gemm_qu8s8(int64_t m, int64_t n, int64_t k, const uint8_t* a, int32_t a_zer
   }
 }
 
+void matmul_f32(int64_t n, int64_t k, const float* a, const float* b, float* y, int64_t row_begin, int64_t row_end) {
+  // i-k-j order: the inner loop streams a row of B and a row of Y (same sums as i-j-k order).
+  for (int64_t i = row_begin; i < row_end; ++i) {
+    float* out = y + i * n;
+    std::fill(out, out + n, 0.0f);
+    for (int64_t kk = 0; kk < k; ++kk) {
+      const float av = a[i * k + kk];
+      const float* brow = b + kk * n;
+      for (int64_t j = 0; j < n; ++j) out[j] += av * brow[j];
+    }
+  }
+}
+
 }  // namespace qinfer::ref

@@ -26,4 +26,8 @@ void gemm_qu8s8(int64_t m, int64_t n, int64_t k, const uint8_t* a, int32_t a_zer
                 const int32_t* bias, const float* multiplier, int32_t y_zero_point, int32_t y_min, int32_t y_max,
                 uint8_t* y, int64_t row_begin, int64_t row_end);
 
+// Y[M,N] = A[M,K] x B[K,N], all row-major, rows [row_begin, row_end) of Y. Each y element is
+// accumulated over k in order (float32), like gemm_f32.
+void matmul_f32(int64_t n, int64_t k, const float* a, const float* b, float* y, int64_t row_begin, int64_t row_end);
+
 }  // namespace qinfer::ref

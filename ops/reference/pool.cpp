@@ -58,9 +58,9 @@ namespace qinfer::ref {
 
 void global_average_pool_f32_nchw(int64_t batch, int64_t channels, int64_t hw, const float* x, float* y) {
   for (int64_t p = 0; p < batch * channels; ++p) {
-    float sum = 0.0f;
+    double sum = 0.0;  // double: planes can be large (80 x 80)
     for (int64_t i = 0; i < hw; ++i) sum += x[p * hw + i];
-    y[p] = sum / static_cast<float>(hw);
+    y[p] = static_cast<float>(sum / static_cast<double>(hw));
   }
 }
 
@@ -73,6 +73,30 @@ void global_average_pool_u8_nhwc(int64_t batch, int64_t channels, int64_t hw, co
       const int32_t acc = sum - static_cast<int32_t>(hw) * x_zero_point;
       y[n * channels + c] = static_cast<uint8_t>(qmath::requantize(acc, multiplier, y_zero_point, y_min, y_max));
     }
+}
+
+}  // namespace qinfer::ref
+
+namespace qinfer::ref {
+
+void avgpool2d_f32_nchw(const Conv2DGeometry& g, bool count_include_pad, const float* x, float* y, int64_t row_begin,
+                        int64_t row_end) {
+  for (int64_t row = row_begin; row < row_end; ++row) {
+    const int64_t n = row / g.out_h, oy = row % g.out_h;
+    for (int64_t c = 0; c < g.in_c; ++c) {
+      const float* plane = x + (n * g.in_c + c) * g.in_h * g.in_w;
+      for (int64_t ox = 0; ox < g.out_w; ++ox) {
+        float sum = 0.0f;
+        int64_t taps = 0;
+        for_each_window_tap(g, oy, ox, [&](int64_t iy, int64_t ix) {
+          sum += plane[iy * g.in_w + ix];
+          ++taps;
+        });
+        const int64_t divisor = count_include_pad ? g.kernel_h * g.kernel_w : taps;
+        y[((n * g.in_c + c) * g.out_h + oy) * g.out_w + ox] = divisor ? sum / static_cast<float>(divisor) : 0.0f;
+      }
+    }
+  }
 }
 
 }  // namespace qinfer::ref

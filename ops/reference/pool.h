@@ -25,3 +25,12 @@ void global_average_pool_u8_nhwc(int64_t batch, int64_t channels, int64_t hw, co
                                  float multiplier, int32_t y_zero_point, int32_t y_min, int32_t y_max, uint8_t* y);
 
 }  // namespace qinfer::ref
+
+namespace qinfer::ref {
+
+// Average pooling, fp32 NCHW. The divisor counts in-bounds taps, or every tap of the window
+// when count_include_pad (ONNX AveragePool).
+void avgpool2d_f32_nchw(const Conv2DGeometry& g, bool count_include_pad, const float* x, float* y, int64_t row_begin,
+                        int64_t row_end);
+
+}  // namespace qinfer::ref

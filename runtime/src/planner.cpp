@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "qinfer/error.h"
+#include "thread_pool.h"
 
 namespace qinfer {
 
@@ -15,6 +16,28 @@ struct Interval {
 };
 bool overlap(const Interval& a, const Interval& b) { return a.first <= b.last && b.first <= a.last; }
 }  // namespace
+
+std::vector<Tensor> evaluate_node(const Model& model, const NodeDesc& node, const Kernel& kernel,
+                                  const std::vector<const Shape*>& input_shapes, const std::vector<const void*>& values,
+                                  const std::vector<Shape>& output_shapes) {
+  std::vector<Tensor> outs;
+  outs.reserve(node.outputs.size());  // io keeps pointers to their shapes
+  KernelIO io;
+  io.inputs = values;
+  io.input_shapes = input_shapes;
+  for (size_t o = 0; o < node.outputs.size(); ++o) {
+    outs.emplace_back(model.tensors()[node.outputs[o]].dtype, output_shapes.at(o));
+    io.outputs.push_back(outs.back().raw_data());
+    io.output_shapes.push_back(&outs.back().shape());
+  }
+  ThreadPool serial(1);
+  std::vector<const Shape*> out_ptrs(io.output_shapes.begin(), io.output_shapes.end());
+  const size_t scratch = kernel.scratch_bytes(input_shapes, out_ptrs, 1);
+  Tensor scratch_mem(DType::UInt8, {static_cast<int64_t>(scratch)});
+  io.scratch = scratch_mem.raw_data();
+  kernel.run(io, serial);
+  return outs;
+}
 
 Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& kernels,
                const std::vector<Shape>& input_shapes, int threads) {
@@ -34,16 +57,37 @@ Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& k
     known[model.inputs()[i]] = true;
   }
 
-  // Shapes, node by node (the model is topologically ordered).
+  // Shapes, node by node (the model is topologically ordered); plan-time nodes also run now.
+  plan.at_plan_time.assign(nodes.size(), false);
+  plan.values.resize(tensors.size());
+  auto value_of = [&](int t) -> const void* {
+    if (t < 0) return nullptr;
+    if (tensors[t].is_constant()) return tensors[t].constant;
+    return plan.values[t] ? plan.values[t]->raw_data() : nullptr;
+  };
   for (size_t n = 0; n < nodes.size(); ++n) {
     std::vector<const Shape*> in;
-    for (int t : nodes[n].inputs) in.push_back(t >= 0 ? &plan.shapes[t] : nullptr);
-    std::vector<Shape> out = kernels[n]->output_shapes(in);
+    std::vector<const void*> values;
+    bool all_known = !nodes[n].inputs.empty();
+    for (int t : nodes[n].inputs) {
+      in.push_back(t >= 0 ? &plan.shapes[t] : nullptr);
+      values.push_back(value_of(t));
+      if (t >= 0 && !values.back()) all_known = false;
+    }
+    std::vector<Shape> out = kernels[n]->output_shapes(in, values);
+    if (out.size() < nodes[n].outputs.size())
+      throw Error(model.source() + ": " + model.describe(nodes[n]) + ": the kernel computed " + std::to_string(out.size()) +
+                  " output shapes for " + std::to_string(nodes[n].outputs.size()) + " outputs");
     for (size_t o = 0; o < nodes[n].outputs.size(); ++o) {
-      const Shape& s = out.at(o);
+      const Shape& s = out[o];
       element_count(s);  // rejects negative or overflowing shapes
       plan.shapes[nodes[n].outputs[o]] = s;
       known[nodes[n].outputs[o]] = true;
+    }
+    if (all_known || nodes[n].op == fb::OpCode::Shape) {
+      plan.at_plan_time[n] = true;
+      std::vector<Tensor> results = evaluate_node(model, nodes[n], *kernels[n], in, values, out);
+      for (size_t o = 0; o < nodes[n].outputs.size(); ++o) plan.values[nodes[n].outputs[o]] = std::move(results[o]);
     }
   }
 
@@ -66,7 +110,7 @@ Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& k
   std::vector<size_t> order;
   std::vector<size_t> bytes(tensors.size(), 0);
   for (size_t t = 0; t < tensors.size(); ++t) {
-    if (tensors[t].is_constant() || !used[t]) continue;
+    if (tensors[t].is_constant() || plan.values[t] || !used[t]) continue;
     bytes[t] = (static_cast<size_t>(element_count(plan.shapes[t])) * dtype_size(tensors[t].dtype) + kAlign - 1) /
                kAlign * kAlign;
     order.push_back(t);
@@ -91,6 +135,7 @@ Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& k
   // One scratch region after all tensors, as large as the hungriest node needs.
   size_t scratch = 0;
   for (size_t n = 0; n < nodes.size(); ++n) {
+    if (plan.at_plan_time[n]) continue;
     std::vector<const Shape*> in, out;
     for (int t : nodes[n].inputs) in.push_back(t >= 0 ? &plan.shapes[t] : nullptr);
     for (int t : nodes[n].outputs) out.push_back(&plan.shapes[t]);

@@ -1,8 +1,15 @@
 // Shape and memory planning for one set of input shapes: the shape of every tensor, and an
 // offset for every run-time tensor in one arena, reusing memory of tensors no longer live.
+//
+// Plan-time values: a node whose every input value is known without running the model
+// (constants, or results of other such nodes), and every Shape node, is evaluated once while
+// planning; its outputs live in the Plan, run() skips the node. This is how shape-computing
+// subgraphs (Shape -> Gather -> Concat -> Reshape) cost nothing per run, and how kernels whose
+// output shapes depend on input values (Reshape, Slice, Resize) get those values.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "kernels/kernel.h"
@@ -11,13 +18,22 @@
 namespace qinfer {
 
 struct Plan {
-  std::vector<Shape> shapes;     // per tensor, logical (ONNX) order
+  std::vector<Shape> shapes;     // per tensor, logical (ONNX order)
   std::vector<size_t> offsets;   // per tensor: byte offset in the arena (unused for constants)
   size_t scratch_offset = 0;     // kernels' scratch memory (shared: one node runs at a time)
   size_t arena_bytes = 0;
+  std::vector<bool> at_plan_time;             // per node: evaluated while planning, skipped by run()
+  std::vector<std::optional<Tensor>> values;  // per tensor: outputs of plan-time nodes
 };
 
 Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& kernels,
                const std::vector<Shape>& input_shapes, int threads);
+
+// Runs one node on known input values (nullptr for absent inputs) and returns its outputs, with
+// the given output shapes and the model's output dtypes. Used for plan-time values and by the
+// converter's constant folding (one executor for both).
+std::vector<Tensor> evaluate_node(const Model& model, const NodeDesc& node, const Kernel& kernel,
+                                  const std::vector<const Shape*>& input_shapes, const std::vector<const void*>& values,
+                                  const std::vector<Shape>& output_shapes);
 
 }  // namespace qinfer

@@ -143,6 +143,7 @@ std::vector<Tensor> Runtime::Impl::run(const std::vector<const Tensor*>& given, 
   auto* base = static_cast<uint8_t*>(arena->data.get());
   const auto& tensors = model.tensors();
   auto address = [&](int t) -> uint8_t* {
+    if (plan->values[t]) return static_cast<uint8_t*>(const_cast<void*>(plan->values[t]->raw_data()));  // plan-time value
     return tensors[t].is_constant() ? const_cast<uint8_t*>(tensors[t].constant) : base + plan->offsets[t];
   };
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -163,7 +164,7 @@ std::vector<Tensor> Runtime::Impl::run(const std::vector<const Tensor*>& given, 
       io.output_shapes.push_back(&plan->shapes[t]);
     }
     const auto start = node_ms ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-    kernels[n]->run(io, pool);
+    if (!plan->at_plan_time[n]) kernels[n]->run(io, pool);  // plan-time nodes ran while planning
     if (node_ms) node_ms->push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     if (options.observer)
       for (int t : node.outputs) options.observer(TensorView{tensors[t].name, tensors[t].dtype, plan->shapes[t], address(t)});

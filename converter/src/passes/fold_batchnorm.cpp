@@ -7,6 +7,59 @@ namespace qinfer::passes {
 
 // y = gamma * (conv(x) - mean) / sqrt(var + eps) + beta
 //   = conv'(x) with w'[o] = w[o] * k[o], b'[o] = (b[o] - mean[o]) * k[o] + beta[o], k = gamma / sqrt(var + eps).
+namespace {
+
+// A BatchNormalization with nothing to fold into becomes y = x * k + (beta - mean * k), with
+// k = gamma / sqrt(var + eps) as constants of shape [C, 1, ...] that broadcast over N, C, ....
+void decompose_batchnorm(ir::Graph& g, size_t index) {
+  ir::Node bn = g.nodes[index];
+  const ir::Value& x = g.value(bn.inputs[0]);
+  if (!x.shape_known || x.dims.size() < 2)
+    throw Error(g.source + ": " + bn.describe() + ": the input's rank must be known (at least 2) to apply it per channel");
+  const Tensor& gamma = *g.value(bn.inputs[1]).constant;
+  const Tensor& beta = *g.value(bn.inputs[2]).constant;
+  const Tensor& mean = *g.value(bn.inputs[3]).constant;
+  const Tensor& var = *g.value(bn.inputs[4]).constant;
+  const int64_t c = gamma.element_count();
+  for (const Tensor* t : {&gamma, &beta, &mean, &var})
+    if (t->element_count() != c || t->dtype() != DType::Float32)
+      throw Error(g.source + ": " + bn.describe() + ": parameters must be float vectors of equal length");
+  std::vector<int64_t> shape(x.dims.size() - 1, 1);
+  shape[0] = c;
+  Tensor scale(DType::Float32, shape), shift(DType::Float32, shape);
+  const float eps = bn.get_float("epsilon", 1e-5f);
+  for (int64_t o = 0; o < c; ++o) {
+    const double k = double(gamma.data<float>()[o]) / std::sqrt(double(var.data<float>()[o]) + eps);
+    scale.data<float>()[o] = float(k);
+    shift.data<float>()[o] = float(double(beta.data<float>()[o]) - double(mean.data<float>()[o]) * k);
+  }
+  auto constant = [&](const std::string& base, Tensor t) {
+    ir::Value v;
+    v.name = g.unique_name(base);
+    v.dims = t.shape();
+    v.dim_names.assign(v.dims.size(), "");
+    v.shape_known = true;
+    v.constant = std::move(t);
+    const std::string name = v.name;
+    g.values[name] = std::move(v);
+    return name;
+  };
+  const std::string scaled = g.unique_name(bn.name + "_scaled");
+  ir::Value sv = x;
+  sv.name = scaled;
+  sv.constant.reset();
+  g.values[scaled] = sv;
+  ir::Node mul, add;
+  mul.name = bn.name + "_mul", mul.op = "Mul", mul.inputs = {bn.inputs[0], constant(bn.name + "_scale", std::move(scale))};
+  mul.outputs = {scaled};
+  add.name = bn.name + "_add", add.op = "Add", add.inputs = {scaled, constant(bn.name + "_shift", std::move(shift))};
+  add.outputs = {bn.outputs[0]};
+  g.nodes[index] = mul;
+  g.nodes.insert(g.nodes.begin() + static_cast<long>(index) + 1, add);
+}
+
+}  // namespace
+
 void fold_batchnorm(ir::Graph& g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     ir::Node& bn = g.nodes[i];
@@ -21,12 +74,17 @@ void fold_batchnorm(ir::Graph& g) {
     const bool foldable = producers >= 0 && g.nodes[producers].op == "Conv" && g.consumers(x).size() == 1 &&
                           !g.is_graph_output(x) && g.is_constant(g.nodes[producers].inputs.at(1)) &&
                           bn.outputs.size() == 1;
-    if (!foldable)
-      throw Error(g.source + ": " + bn.describe() +
-                  ": only BatchNormalization directly after a Conv (its sole consumer) is supported; it is folded into the Conv");
     for (size_t k = 1; k <= 4; ++k)
       if (!g.is_constant(bn.inputs.at(k)))
         throw Error(g.source + ": " + bn.describe() + ": parameter '" + bn.inputs[k] + "' must be a constant");
+    if (bn.outputs.size() > 1)
+      for (size_t k = 1; k < bn.outputs.size(); ++k)
+        if (!bn.outputs[k].empty() && (!g.consumers(bn.outputs[k]).empty() || g.is_graph_output(bn.outputs[k])))
+          throw Error(g.source + ": " + bn.describe() + ": training-mode outputs (running mean/var) are not supported");
+    if (!foldable) {
+      decompose_batchnorm(g, i);
+      continue;
+    }
     ir::Node& conv = g.nodes[producers];
     const Tensor& gamma = *g.value(bn.inputs[1]).constant;
     const Tensor& beta = *g.value(bn.inputs[2]).constant;

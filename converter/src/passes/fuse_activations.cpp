@@ -29,8 +29,10 @@ void fuse_activations(ir::Graph& g) {
 void run_default_passes(ir::Graph& g) {
   fold_constant_nodes(g);
   remove_identities(g);
+  normalize_ops(g);
   normalize_clip(g);
   fold_batchnorm(g);
+  fold_computable_values(g);
   fuse_activations(g);
 }
 

@@ -36,7 +36,7 @@ void remove_identities(ir::Graph& g) {
       rename_everywhere(g, in, out);
     } else {
       throw Error(g.source + ": node '" + n.name + "' copies graph input/constant '" + in + "' to graph output '" + out +
-                  "', which qinfer cannot express yet");
+                  "', which is not supported yet");
     }
   }
   g.remove_unused_values();

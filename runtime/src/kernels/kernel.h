@@ -29,6 +29,14 @@ class Kernel {
   // Output shapes (logical, ONNX order) for the given input shapes; throws Error naming the
   // node and the shapes when they break the op's rules.
   virtual std::vector<Shape> output_shapes(const std::vector<const Shape*>& inputs) const = 0;
+  // What the planner calls. `values` holds, per input, the data of inputs known at plan time
+  // (constants and plan-time results, see planner.h), nullptr otherwise. Ops whose output
+  // shapes depend on input values (Reshape, Slice, Resize, ...) override this one.
+  virtual std::vector<Shape> output_shapes(const std::vector<const Shape*>& inputs,
+                                           const std::vector<const void*>& values) const {
+    (void)values;
+    return output_shapes(inputs);
+  }
   virtual void run(const KernelIO& io, ThreadPool& pool) const = 0;
   // Working memory run() needs for these shapes when split over `threads` threads (e.g. im2col
   // buffers). It comes from the arena, so run() never allocates.

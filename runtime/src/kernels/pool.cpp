@@ -124,6 +124,67 @@ class GlobalAveragePoolKernel : public Kernel {
 
 }  // namespace
 
+namespace {
+
+// AveragePool: fp32 NCHW only.
+class AveragePoolKernel : public Kernel {
+ public:
+  AveragePoolKernel(const Model& model, const NodeDesc& node) : check_(model, node) {
+    check_.expect_version(1);
+    check_.expect_arity(1, 1, 1);
+    const fb::PoolOptions* o = check_.options<fb::PoolOptions>("PoolOptions");
+    if (!o->kernel()) check_.fail("kernel is required");
+    kernel_ = check_.ints(o->kernel(), 2, 1, 1, "kernel");
+    strides_ = check_.ints(o->strides(), 2, 1, 1, "strides");
+    pads_ = check_.ints(o->pads(), 4, 0, 0, "pads");
+    dilations_ = check_.ints(o->dilations(), 2, 1, 1, "dilations");
+    ceil_mode_ = o->ceil_mode();
+    count_include_pad_ = o->count_include_pad();
+    for (int i = 0; i < 4; ++i)
+      if (pads_[i] >= kernel_[i % 2] * dilations_[i % 2]) check_.fail("pad " + std::to_string(pads_[i]) + " must be smaller than the window");
+    for (const TensorDesc* t : {&check_.input(0), &check_.output(0)}) {
+      check_.expect_dtype(*t, DType::Float32, "tensor");
+      check_.expect_layout(*t, fb::Layout::Plain, "tensor");
+    }
+  }
+
+  std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
+    const Shape& x = *in[0];
+    if (x.size() != 4) check_.fail("input shape " + shape_string(x) + " must have rank 4 (N, C, H, W)");
+    const int64_t oh = ref::conv_out_extent(x[2], kernel_[0], strides_[0], pads_[0], pads_[2], dilations_[0], ceil_mode_);
+    const int64_t ow = ref::conv_out_extent(x[3], kernel_[1], strides_[1], pads_[1], pads_[3], dilations_[1], ceil_mode_);
+    if (oh <= 0 || ow <= 0) check_.fail("input " + shape_string(x) + " is smaller than the pooling window");
+    return {Shape{x[0], x[1], oh, ow}};
+  }
+
+  void run(const KernelIO& io, ThreadPool& pool) const override {
+    const Shape& x = *io.input_shapes[0];
+    const Shape& y = *io.output_shapes[0];
+    ref::Conv2DGeometry g;
+    g.batch = x[0], g.in_c = g.out_c = x[1], g.in_h = x[2], g.in_w = x[3];
+    g.out_h = y[2], g.out_w = y[3];
+    g.kernel_h = kernel_[0], g.kernel_w = kernel_[1];
+    g.stride_h = strides_[0], g.stride_w = strides_[1];
+    g.pad_top = pads_[0], g.pad_left = pads_[1];
+    g.dilation_h = dilations_[0], g.dilation_w = dilations_[1];
+    pool.parallel_for(g.rows(), [&](int64_t b, int64_t e) {
+      ref::avgpool2d_f32_nchw(g, count_include_pad_, static_cast<const float*>(io.inputs[0]),
+                              static_cast<float*>(io.outputs[0]), b, e);
+    });
+  }
+
+ private:
+  NodeCheck check_;
+  std::vector<int64_t> kernel_, strides_, pads_, dilations_;
+  bool ceil_mode_ = false, count_include_pad_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> create_average_pool_kernel(const Model& model, const NodeDesc& node) {
+  return std::make_unique<AveragePoolKernel>(model, node);
+}
+
 std::unique_ptr<Kernel> create_global_average_pool_kernel(const Model& model, const NodeDesc& node) {
   return std::make_unique<GlobalAveragePoolKernel>(model, node);
 }

@@ -12,6 +12,25 @@ std::unique_ptr<Kernel> create_clamp_kernel(const Model&, const NodeDesc&);
 std::unique_ptr<Kernel> create_flatten_kernel(const Model&, const NodeDesc&);
 std::unique_ptr<Kernel> create_quantize_kernel(const Model&, const NodeDesc&);
 std::unique_ptr<Kernel> create_global_average_pool_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_average_pool_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_binary_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_unary_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_cast_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_softmax_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_reduce_mean_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_matmul_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_transpose_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_reshape_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_squeeze_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_concat_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_slice_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_gather_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_shape_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_constant_of_shape_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_range_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_conv_transpose_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_resize_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_lstm_kernel(const Model&, const NodeDesc&);
 
 std::unique_ptr<Kernel> create_kernel(const Model& model, const NodeDesc& node) {
   switch (node.op) {
@@ -20,11 +39,46 @@ std::unique_ptr<Kernel> create_kernel(const Model& model, const NodeDesc& node) 
     case fb::OpCode::Conv: return create_conv_kernel(model, node);
     case fb::OpCode::Relu:
     case fb::OpCode::Clip: return create_clamp_kernel(model, node);
-    case fb::OpCode::Add: return create_add_kernel(model, node);
+    case fb::OpCode::Add:  // int64 Add (shape arithmetic) is one of the plain binary ops
+      if (!node.inputs.empty() && node.inputs[0] >= 0 && model.tensors()[node.inputs[0]].dtype == DType::Int64)
+        return create_binary_kernel(model, node);
+      return create_add_kernel(model, node);
     case fb::OpCode::MaxPool: return create_maxpool_kernel(model, node);
     case fb::OpCode::Flatten: return create_flatten_kernel(model, node);
     case fb::OpCode::Gemm: return create_gemm_kernel(model, node);
     case fb::OpCode::GlobalAveragePool: return create_global_average_pool_kernel(model, node);
+    case fb::OpCode::Sub:
+    case fb::OpCode::Mul:
+    case fb::OpCode::Div:
+    case fb::OpCode::Pow: return create_binary_kernel(model, node);
+    case fb::OpCode::Sigmoid:
+    case fb::OpCode::HardSigmoid:
+    case fb::OpCode::Sqrt:
+    case fb::OpCode::Erf:
+    case fb::OpCode::Tanh:
+    case fb::OpCode::Exp:
+    case fb::OpCode::Log:
+    case fb::OpCode::Neg:
+    case fb::OpCode::Abs:
+    case fb::OpCode::Reciprocal: return create_unary_kernel(model, node);
+    case fb::OpCode::Cast: return create_cast_kernel(model, node);
+    case fb::OpCode::Softmax: return create_softmax_kernel(model, node);
+    case fb::OpCode::ReduceMean: return create_reduce_mean_kernel(model, node);
+    case fb::OpCode::MatMul: return create_matmul_kernel(model, node);
+    case fb::OpCode::Transpose: return create_transpose_kernel(model, node);
+    case fb::OpCode::Reshape: return create_reshape_kernel(model, node);
+    case fb::OpCode::Squeeze:
+    case fb::OpCode::Unsqueeze: return create_squeeze_kernel(model, node);
+    case fb::OpCode::Concat: return create_concat_kernel(model, node);
+    case fb::OpCode::Slice: return create_slice_kernel(model, node);
+    case fb::OpCode::Gather: return create_gather_kernel(model, node);
+    case fb::OpCode::Shape: return create_shape_kernel(model, node);
+    case fb::OpCode::ConstantOfShape: return create_constant_of_shape_kernel(model, node);
+    case fb::OpCode::Range: return create_range_kernel(model, node);
+    case fb::OpCode::ConvTranspose: return create_conv_transpose_kernel(model, node);
+    case fb::OpCode::Resize: return create_resize_kernel(model, node);
+    case fb::OpCode::AveragePool: return create_average_pool_kernel(model, node);
+    case fb::OpCode::LSTM: return create_lstm_kernel(model, node);
   }
   throw Error(model.source() + ": " + model.describe(node) + ": no kernel for this op");
 }

@@ -1,0 +1,153 @@
+// Opset differences are settled here, so that qbin_writer and the runtime see one form per op.
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+#include "passes/passes.h"
+#include "qinfer/error.h"
+
+namespace qinfer::passes {
+
+namespace {
+
+[[noreturn]] void fail(const ir::Graph& g, const ir::Node& n, const std::string& rule) {
+  throw Error(g.source + ": " + n.describe() + ": " + rule);
+}
+
+std::string add_constant(ir::Graph& g, const std::string& base, Tensor t) {
+  ir::Value v;
+  v.name = g.unique_name(base);
+  v.dtype = t.dtype();
+  v.dims = t.shape();
+  v.dim_names.assign(v.dims.size(), "");
+  v.shape_known = true;
+  v.constant = std::move(t);
+  const std::string name = v.name;
+  g.values[name] = std::move(v);
+  return name;
+}
+
+Tensor int64_tensor(const std::vector<int64_t>& v) {
+  Tensor t(DType::Int64, {static_cast<int64_t>(v.size())});
+  if (!v.empty()) std::memcpy(t.raw_data(), v.data(), v.size() * sizeof(int64_t));
+  return t;
+}
+
+// The integers of constant input `index` (int64 or int32).
+std::vector<int64_t> constant_ints(const ir::Graph& g, const ir::Node& n, size_t index, const char* what) {
+  const ir::Value& v = g.value(n.inputs.at(index));
+  if (!v.constant) fail(g, n, std::string(what) + " '" + v.name + "' must be a constant");
+  const Tensor& t = *v.constant;
+  std::vector<int64_t> out;
+  for (int64_t i = 0; i < t.element_count(); ++i) {
+    if (t.dtype() == DType::Int64) out.push_back(t.data<int64_t>()[i]);
+    else if (t.dtype() == DType::Int32) out.push_back(t.data<int32_t>()[i]);
+    else fail(g, n, std::string(what) + " '" + v.name + "' must be int64 or int32");
+  }
+  return out;
+}
+
+bool has_input(const ir::Node& n, size_t i) { return i < n.inputs.size() && !n.inputs[i].empty(); }
+
+// axes given as an input (newer opsets) become the "axes" attribute.
+void axes_input_to_attribute(ir::Graph& g, ir::Node& n, size_t index) {
+  if (has_input(n, index)) n.attrs["axes"] = constant_ints(g, n, index, "axes");
+  n.inputs.resize(std::min(n.inputs.size(), index));
+}
+
+void normalize_resize(ir::Graph& g, ir::Node& n) {
+  std::string mode = n.get_string("mode", "nearest");
+  if (mode == "bilinear") mode = "linear";  // Upsample-7 spelling
+  if (mode != "nearest" && mode != "linear") fail(g, n, "mode '" + mode + "' is not supported (nearest, linear are)");
+  n.attrs["mode"] = mode;
+  std::string scales, sizes;
+  if (n.op == "Upsample" || g.opset < 11) {
+    // Upsample and Resize-10: scales (input, or attribute in Upsample-7), asymmetric coordinates.
+    if (n.has("scales")) {
+      const auto it = n.attrs.find("scales");
+      const auto* v = std::get_if<std::vector<float>>(&it->second);
+      if (!v) fail(g, n, "attribute 'scales' must be a list of floats");
+      scales = add_constant(g, n.name + "_scales", Tensor::from_floats({static_cast<int64_t>(v->size())}, v->data(), v->size()));
+    } else if (has_input(n, 1)) {
+      scales = n.inputs[1];
+    }
+    n.attrs["coordinate_transformation_mode"] = std::string("asymmetric");
+    n.attrs["nearest_mode"] = std::string("floor");
+  } else {
+    if (has_input(n, 2)) scales = n.inputs[2];
+    if (has_input(n, 3)) sizes = n.inputs[3];
+    const std::string coord = n.get_string("coordinate_transformation_mode", "half_pixel");
+    if (coord != "half_pixel" && coord != "asymmetric" && coord != "align_corners" && coord != "pytorch_half_pixel")
+      fail(g, n, "coordinate_transformation_mode '" + coord + "' is not supported");
+    if (n.get_int("antialias", 0) != 0 || n.has("axes") || n.get_string("keep_aspect_ratio_policy", "stretch") != "stretch")
+      fail(g, n, "antialias, axes and keep_aspect_ratio_policy are not supported");
+    if (n.get_float("extrapolation_value", 0.0f) != 0.0f && coord == "tf_crop_and_resize")
+      fail(g, n, "tf_crop_and_resize is not supported");
+  }
+  n.op = "Resize";
+  n.inputs = {n.inputs.at(0), scales, sizes};
+  while (!n.inputs.empty() && n.inputs.back().empty()) n.inputs.pop_back();
+}
+
+// Element types each op's kernels take: checked here so that an unsupported type is a
+// conversion error naming the node, not a model that fails to load.
+void check_element_types(const ir::Graph& g, const ir::Node& n) {
+  static const std::set<std::string> float_only = {
+      "Conv", "ConvTranspose", "Gemm", "MatMul", "MaxPool", "AveragePool", "GlobalAveragePool", "Relu", "Clip",
+      "Sigmoid", "HardSigmoid", "Sqrt", "Erf", "Tanh", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Softmax",
+      "ReduceMean", "Resize", "Upsample", "LSTM", "Pow", "BatchNormalization"};
+  static const std::set<std::string> float_or_int64 = {"Add", "Sub", "Mul", "Div", "Range"};
+  const bool f = float_only.count(n.op) != 0, fi = float_or_int64.count(n.op) != 0;
+  if (!f && !fi) return;
+  const size_t checked = (n.op == "Resize" || n.op == "Upsample") ? 1 : n.inputs.size();
+  DType first = DType::Float32;
+  for (size_t i = 0; i < checked; ++i) {
+    if (n.inputs[i].empty() || (n.op == "LSTM" && i == 4)) continue;
+    const DType d = g.value(n.inputs[i]).dtype;
+    if (i == 0) first = d;
+    const bool ok = d == DType::Float32 || (fi && d == DType::Int64);
+    if (!ok || d != first)
+      fail(g, n, std::string("input '") + n.inputs[i] + "' of element type " + dtype_name(d) + " is not supported (" +
+                     (fi ? "float32 or int64, all inputs alike" : "float32") + ")");
+  }
+}
+
+}  // namespace
+
+void normalize_ops(ir::Graph& g) {
+  for (ir::Node& n : g.nodes) {
+    check_element_types(g, n);
+    // Absent outputs before a present one get names: a qbin output is always a real tensor.
+    for (size_t o = 0; o + 1 < n.outputs.size(); ++o)
+      if (n.outputs[o].empty()) {
+        n.outputs[o] = g.unique_name(n.name + "_unused_output_" + std::to_string(o));
+        g.values[n.outputs[o]].name = n.outputs[o];
+      }
+    if (n.op == "Slice" && g.opset < 10) {
+      const std::vector<int64_t> starts = n.get_ints("starts"), ends = n.get_ints("ends"), axes = n.get_ints("axes");
+      n.inputs = {n.inputs.at(0), add_constant(g, n.name + "_starts", int64_tensor(starts)),
+                  add_constant(g, n.name + "_ends", int64_tensor(ends))};
+      if (!axes.empty()) n.inputs.push_back(add_constant(g, n.name + "_axes", int64_tensor(axes)));
+      n.attrs.erase("starts"), n.attrs.erase("ends"), n.attrs.erase("axes");
+    } else if ((n.op == "Squeeze" || n.op == "Unsqueeze") && g.opset >= 13) {
+      axes_input_to_attribute(g, n, 1);
+    } else if (n.op == "ReduceMean" && g.opset >= 18) {
+      axes_input_to_attribute(g, n, 1);
+    } else if (n.op == "Softmax") {
+      n.attrs["axis"] = n.get_int("axis", g.opset < 13 ? 1 : -1);
+      n.attrs["qinfer.legacy_2d"] = int64_t{g.opset < 13 ? 1 : 0};
+    } else if (n.op == "Resize" || n.op == "Upsample") {
+      normalize_resize(g, n);
+    } else if (n.op == "LSTM") {
+      if (n.has("clip") || n.get_int("input_forget", 0) != 0 || n.get_int("layout", 0) != 0)
+        fail(g, n, "clip, input_forget and layout = 1 are not supported");
+      if (n.has("activations")) fail(g, n, "custom activations are not supported (the defaults Sigmoid, Tanh, Tanh are)");
+      if (has_input(n, 7)) fail(g, n, "peephole weights (input P) are not supported");
+    } else if (n.op == "Gather" || n.op == "Concat") {
+      n.attrs["axis"] = n.get_int("axis", 0);
+    }
+  }
+  g.remove_unused_values();
+}
+
+}  // namespace qinfer::passes

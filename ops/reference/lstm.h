@@ -1,0 +1,24 @@
+// Reference LSTM (ONNX LSTM, default activations sigmoid/tanh/tanh, no peepholes, layout 0),
+// one direction at a time, fp32.
+#pragma once
+
+#include <cstdint>
+
+namespace qinfer::ref {
+
+struct LstmGeometry {
+  int64_t seq_len = 0, batch = 0, input_size = 0, hidden = 0;
+};
+
+// x [seq_len, batch, input_size]; w [4H, input_size] and r [4H, H] in ONNX gate order i, o, f, c;
+// bias [8H] (Wb then Rb) or nullptr; h0, c0 [batch, H] or nullptr (zeros).
+// Writes h_t to y + t * y_step + b * H (y_step = directions * batch * H for ONNX's
+// [seq, dirs, batch, H] output; y may be nullptr), and the final h and c to y_h, y_c [batch, H]
+// (either may be nullptr). `reverse` walks t from seq_len - 1 down to 0.
+// scratch: (6 * batch * H) floats.
+//   gates = x_t W^T + h R^T (accumulated in double) + Wb + Rb;  i = s(gi), f = s(gf), o = s(go), g = tanh(gc)
+//   c = f * c + i * g;  h = o * tanh(c)
+void lstm_f32(const LstmGeometry& g, bool reverse, const float* x, const float* w, const float* r, const float* bias,
+              const float* h0, const float* c0, float* y, int64_t y_step, float* y_h, float* y_c, float* scratch);
+
+}  // namespace qinfer::ref

@@ -1,0 +1,30 @@
+// Reference Resize (ONNX Resize / Upsample) of the last two dims of an NCHW fp32 tensor:
+// nearest (four rounding rules) and bilinear, with the ONNX coordinate transformations.
+#pragma once
+
+#include <cstdint>
+
+namespace qinfer::ref {
+
+enum class ResizeMode { Nearest, Linear };
+enum class ResizeCoordinates { HalfPixel, Asymmetric, AlignCorners, PytorchHalfPixel };
+enum class NearestRounding { RoundPreferFloor, RoundPreferCeil, Floor, Ceil };
+
+struct ResizeGeometry {
+  int64_t planes = 0;  // N * C
+  int64_t in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  float scale_h = 1, scale_w = 1;  // output / input, as given (scales) or out / in (sizes)
+  ResizeMode mode = ResizeMode::Nearest;
+  ResizeCoordinates coordinates = ResizeCoordinates::HalfPixel;
+  NearestRounding nearest = NearestRounding::RoundPreferFloor;
+};
+
+// Source coordinate of output coordinate `out_index` along one axis. As in the ONNX reference,
+// the resized length in align_corners / pytorch_half_pixel is in_size * scale, which is
+// fractional when scales (not sizes) were given.
+float resize_source_coordinate(int64_t out_index, float scale, int64_t in_size, ResizeCoordinates coordinates);
+
+// Planes [plane_begin, plane_end) of y.
+void resize2d_f32_nchw(const ResizeGeometry& g, const float* x, float* y, int64_t plane_begin, int64_t plane_end);
+
+}  // namespace qinfer::ref

@@ -1,0 +1,101 @@
+// LSTM (ONNX semantics, default activations, no peepholes, no sequence_lens), fp32.
+// Inputs: X [T, N, I], W [D, 4H, I], R [D, 4H, H], B [D, 8H]?, sequence_lens (absent),
+// initial_h [D, N, H]?, initial_c [D, N, H]?; outputs Y [T, D, N, H]?, Y_h [D, N, H]?, Y_c?.
+#include "kernels/kernel.h"
+#include "kernels/node_check.h"
+#include "reference/lstm.h"
+
+namespace qinfer {
+
+namespace {
+
+class LstmKernel : public Kernel {
+ public:
+  LstmKernel(const Model& model, const NodeDesc& node) : check_(model, node) {
+    check_.expect_version(1);
+    check_.expect_arity(3, 7, node.outputs.size());
+    if (node.outputs.empty() || node.outputs.size() > 3) check_.fail("needs 1 to 3 outputs (Y, Y_h, Y_c)");
+    const fb::LSTMOptions* o = check_.options<fb::LSTMOptions>("LSTMOptions");
+    if (o->direction() > fb::LSTMDirection::MAX) check_.fail("unknown direction");
+    direction_ = o->direction();
+    dirs_ = direction_ == fb::LSTMDirection::Bidirectional ? 2 : 1;
+    hidden_ = o->hidden_size();
+    if (hidden_ < 1) check_.fail("hidden_size " + std::to_string(hidden_) + " must be >= 1");
+    if (check_.has_input(4)) check_.fail("sequence_lens is not supported (every sequence has the full length)");
+    for (size_t i = 0; i < node.inputs.size(); ++i)
+      if (check_.has_input(i)) {
+        check_.expect_dtype(check_.input(i), DType::Float32, "input");
+        check_.expect_layout(check_.input(i), fb::Layout::Plain, "input");
+      }
+    for (size_t i = 0; i < node.outputs.size(); ++i) check_.expect_dtype(check_.output(i), DType::Float32, "output");
+    const TensorDesc& w = check_.input(1);
+    const TensorDesc& r = check_.input(2);
+    check_.expect_constant(w, "W");
+    check_.expect_constant(r, "R");
+    if (w.dims.size() != 3 || w.dims[0] != dirs_ || w.dims[1] != 4 * hidden_)
+      check_.fail("W '" + w.name + "' must have shape [" + std::to_string(dirs_) + ", " + std::to_string(4 * hidden_) + ", input_size]");
+    if (r.dims != Shape{dirs_, 4 * hidden_, hidden_}) check_.fail("R '" + r.name + "' has the wrong shape " + shape_string(r.dims));
+    input_size_ = w.dims[2];
+    if (check_.has_input(3)) {
+      const TensorDesc& b = check_.input(3);
+      check_.expect_constant(b, "B");
+      if (b.dims != Shape{dirs_, 8 * hidden_}) check_.fail("B '" + b.name + "' has the wrong shape " + shape_string(b.dims));
+      bias_ = reinterpret_cast<const float*>(b.constant);
+    }
+    w_ = reinterpret_cast<const float*>(w.constant);
+    r_ = reinterpret_cast<const float*>(r.constant);
+  }
+
+  std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
+    const Shape& x = *in[0];
+    if (x.size() != 3 || x[2] != input_size_)
+      check_.fail("X " + shape_string(x) + " must be [seq_len, batch, " + std::to_string(input_size_) + "]");
+    const Shape state{dirs_, x[1], hidden_};
+    for (size_t i : {size_t{5}, size_t{6}})
+      if (i < in.size() && in[i] && *in[i] != state)
+        check_.fail("initial state " + shape_string(*in[i]) + " must be " + shape_string(state));
+    return {Shape{x[0], dirs_, x[1], hidden_}, state, state};
+  }
+
+  size_t scratch_bytes(const std::vector<const Shape*>& in, const std::vector<const Shape*>&, int) const override {
+    return static_cast<size_t>(6 * (*in[0])[1] * hidden_) * sizeof(float);
+  }
+
+  int64_t macs(const std::vector<const Shape*>& in, const std::vector<const Shape*>&) const override {
+    const Shape& x = *in[0];
+    return dirs_ * x[0] * x[1] * 4 * hidden_ * (input_size_ + hidden_);
+  }
+
+  void run(const KernelIO& io, ThreadPool&) const override {
+    const Shape& x = *io.input_shapes[0];
+    ref::LstmGeometry g{x[0], x[1], input_size_, hidden_};
+    const int64_t state = x[1] * hidden_;
+    auto in = [&](size_t i) { return i < io.inputs.size() ? static_cast<const float*>(io.inputs[i]) : nullptr; };
+    auto out = [&](size_t i) { return i < io.outputs.size() ? static_cast<float*>(io.outputs[i]) : nullptr; };
+    for (int64_t d = 0; d < dirs_; ++d) {
+      const bool reverse = direction_ == fb::LSTMDirection::Reverse || d == 1;
+      const float* h0 = in(5) ? in(5) + d * state : nullptr;
+      const float* c0 = in(6) ? in(6) + d * state : nullptr;
+      float* y = out(0) ? out(0) + d * state : nullptr;
+      float* yh = out(1) ? out(1) + d * state : nullptr;
+      float* yc = out(2) ? out(2) + d * state : nullptr;
+      ref::lstm_f32(g, reverse, in(0), w_ + d * 4 * hidden_ * input_size_, r_ + d * 4 * hidden_ * hidden_,
+                    bias_ ? bias_ + d * 8 * hidden_ : nullptr, h0, c0, y, dirs_ * state, yh, yc,
+                    static_cast<float*>(io.scratch));
+    }
+  }
+
+ private:
+  NodeCheck check_;
+  fb::LSTMDirection direction_ = fb::LSTMDirection::Forward;
+  int64_t dirs_ = 1, hidden_ = 0, input_size_ = 0;
+  const float* w_ = nullptr;
+  const float* r_ = nullptr;
+  const float* bias_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> create_lstm_kernel(const Model& m, const NodeDesc& n) { return std::make_unique<LstmKernel>(m, n); }
+
+}  // namespace qinfer
