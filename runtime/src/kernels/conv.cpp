@@ -3,6 +3,7 @@
 
 #include "kernels/kernel.h"
 #include "kernels/node_check.h"
+#include "conv_f32_fast.h"
 #include "reference/conv.h"
 
 namespace qinfer {
@@ -46,6 +47,10 @@ class ConvKernel : public Kernel {
       for (const TensorDesc* t : {&x, &w, &y}) check_.expect_dtype(*t, DType::Float32, "tensor");
       if (b) check_.expect_dtype(*b, DType::Float32, "bias");
       for (const TensorDesc* t : {&x, &w, &y}) check_.expect_layout(*t, fb::Layout::Plain, "tensor");
+      // Pack the weights once for the fast fp32 convolution (ops/conv_f32_fast.h).
+      const ref::Conv2DGeometry wg = weight_geometry();
+      packed_f32_.resize(static_cast<size_t>(f32::conv2d_f32_packed_floats(wg)));
+      f32::conv2d_f32_pack(wg, reinterpret_cast<const float*>(weights_), packed_f32_.data());
       return;
     }
     check_.expect_dtype(x, DType::UInt8, "input");
@@ -87,25 +92,22 @@ class ConvKernel : public Kernel {
     return y[0] * y[1] * y[2] * y[3] * in_c_per_group_ * kernel_[0] * kernel_[1];
   }
 
+  size_t scratch_bytes(const std::vector<const Shape*>& in, const std::vector<const Shape*>& out,
+                       int threads) const override {
+    if (quantized_) return 0;
+    return f32::conv2d_f32_scratch_bytes(geometry(*in[0], *out[0]), threads);
+  }
+
   void run(const KernelIO& io, ThreadPool& pool) const override {
-    ref::Conv2DGeometry g;
-    const Shape& x = *io.input_shapes[0];
-    const Shape& y = *io.output_shapes[0];
-    g.batch = x[0];
-    g.in_c = x[1], g.in_h = x[2], g.in_w = x[3];
-    g.out_c = y[1], g.out_h = y[2], g.out_w = y[3];
-    g.kernel_h = kernel_[0], g.kernel_w = kernel_[1];
-    g.stride_h = strides_[0], g.stride_w = strides_[1];
-    g.pad_top = pads_[0], g.pad_left = pads_[1];
-    g.dilation_h = dilations_[0], g.dilation_w = dilations_[1];
-    g.groups = groups_;
+    const ref::Conv2DGeometry g = geometry(*io.input_shapes[0], *io.output_shapes[0]);
     if (!quantized_) {
       const auto* xp = static_cast<const float*>(io.inputs[0]);
-      const auto* wp = reinterpret_cast<const float*>(weights_);
       const auto* bp = reinterpret_cast<const float*>(bias_);
       auto* yp = static_cast<float*>(io.outputs[0]);
-      pool.parallel_for(g.rows(), [&](int64_t b, int64_t e) {
-        ref::conv2d_f32_nchw(g, xp, wp, bp, clamp_.lo, clamp_.hi, yp, b, e);
+      const f32::ConvF32Plan plan = f32::conv2d_f32_plan(g, pool.threads());
+      pool.parallel_for(plan.parts, [&](int64_t b, int64_t e) {
+        for (int64_t p = b; p < e; ++p)
+          f32::conv2d_f32_run_part(g, xp, packed_f32_.data(), bp, clamp_.lo, clamp_.hi, yp, plan, p, io.scratch);
       });
       return;
     }
@@ -119,6 +121,29 @@ class ConvKernel : public Kernel {
   }
 
  private:
+  // The fields of the geometry that only depend on the weights (what packing reads).
+  ref::Conv2DGeometry weight_geometry() const {
+    ref::Conv2DGeometry g;
+    g.in_c = in_c_per_group_ * groups_;
+    g.out_c = out_c_;
+    g.groups = groups_;
+    g.kernel_h = kernel_[0], g.kernel_w = kernel_[1];
+    return g;
+  }
+
+  ref::Conv2DGeometry geometry(const Shape& x, const Shape& y) const {
+    ref::Conv2DGeometry g;
+    g.batch = x[0];
+    g.in_c = x[1], g.in_h = x[2], g.in_w = x[3];
+    g.out_c = y[1], g.out_h = y[2], g.out_w = y[3];
+    g.kernel_h = kernel_[0], g.kernel_w = kernel_[1];
+    g.stride_h = strides_[0], g.stride_w = strides_[1];
+    g.pad_top = pads_[0], g.pad_left = pads_[1];
+    g.dilation_h = dilations_[0], g.dilation_w = dilations_[1];
+    g.groups = groups_;
+    return g;
+  }
+
   NodeCheck check_;
   std::vector<int64_t> kernel_, strides_, pads_, dilations_;
   int64_t groups_ = 1, out_c_ = 0, in_c_per_group_ = 0;
@@ -128,6 +153,7 @@ class ConvKernel : public Kernel {
   bool quantized_ = false;
   int32_t x_zero_point_ = 0, y_zero_point_ = 0, y_min_ = 0, y_max_ = 255;
   std::vector<float> multipliers_;
+  std::vector<float> packed_f32_;  // fp32 weights packed for f32::conv2d_f32_run_part
 };
 
 }  // namespace
