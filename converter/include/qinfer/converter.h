@@ -13,7 +13,7 @@ struct ConvertOptions {
   std::string calib_path;   // .npy batch or folder of .npy files; required when quantizing
   bool quantize = true;     // false: write an fp32 qbin (no calibration)
   int threads = 1;          // threads for the calibration runs
-  std::string method = "minmax";  // activation ranges: minmax | percentile | entropy | mse
+  std::string method = "percentile";  // activation ranges: minmax | percentile | entropy | mse (docs/quantization.md)
   double percentile = 99.999;     // for method "percentile": keep this share of values
   int64_t calib_batch = 16; // samples per calibration run when the batch dimension is symbolic
 };
