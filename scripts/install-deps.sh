@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and microbenchmarks
   clang libclang-rt-14-dev                    # libFuzzer targets (tests/fuzz)
   python3-numpy python3-onnx                  # test-data scripts
+  pybind11-dev python3-dev python3-pytest     # the Python module and its tests
 )
 missing=()
 for p in "${packages[@]}"; do
