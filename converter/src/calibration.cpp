@@ -89,7 +89,8 @@ std::map<std::string, ClipRange> choose_ranges(const std::map<std::string, Histo
 }
 
 std::map<std::string, Histogram> collect_histograms(const std::vector<uint8_t>& fp32_qbin, const Tensor& samples,
-                                                    int64_t batch, int threads) {
+                                                    int64_t batch, int threads,
+                                                    const std::function<void(int64_t, int64_t)>& progress) {
   std::map<std::string, Histogram> ranges;
   Runtime::Options options;
   options.threads = threads;
@@ -115,6 +116,7 @@ std::map<std::string, Histogram> collect_histograms(const std::vector<uint8_t>& 
     Tensor part(samples.dtype(), shape);
     std::memcpy(part.raw_data(), static_cast<const uint8_t*>(samples.raw_data()) + begin * row_bytes, part.byte_size());
     rt.run(part);
+    if (progress) progress(begin + shape[0], total);
   }
   return ranges;
 }

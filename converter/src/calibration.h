@@ -2,6 +2,7 @@
 // every tensor, collecting the value range of each one.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,8 +19,10 @@ Tensor load_calibration_samples(const std::string& path, size_t rank);
 
 // Runs the fp32 qbin on `samples` in batches of `batch` (the model's own batch size when it is
 // fixed) and streams every float tensor's values (the graph input included) into a histogram.
+// `progress` (may be empty) is called after each batch with (samples done, samples total).
 std::map<std::string, Histogram> collect_histograms(const std::vector<uint8_t>& fp32_qbin, const Tensor& samples,
-                                                    int64_t batch, int threads);
+                                                    int64_t batch, int threads,
+                                                    const std::function<void(int64_t, int64_t)>& progress = {});
 
 // The quantization range of every histogram under `method`.
 std::map<std::string, ClipRange> choose_ranges(const std::map<std::string, Histogram>& histograms, RangeMethod method,

@@ -44,7 +44,8 @@ ConvertSummary convert(const ConvertOptions& options) {
     const RangeMethod method = parse_range_method(options.method);
     if (!(options.percentile > 50.0 && options.percentile <= 100.0))
       throw Error("--percentile " + std::to_string(options.percentile) + " must be in (50, 100]");
-    const auto histograms = collect_histograms(write_qbin(g, metadata), samples, options.calib_batch, options.threads);
+    const auto histograms = collect_histograms(write_qbin(g, metadata), samples, options.calib_batch, options.threads,
+                                                 options.progress);
     const auto ranges = choose_ranges(histograms, method, options.percentile);
     if (std::getenv("QINFER_DEBUG_RANGES"))
       for (const auto& [name, r] : ranges)

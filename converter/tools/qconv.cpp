@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "progress_bar.h"
 #include "qinfer/converter.h"
 #include "qinfer/version.h"
 
@@ -10,7 +11,7 @@ int main(int argc, char** argv) {
                "Exit codes: 0 success, 1 conversion error (message on stderr, no output written), "
                "other non-zero values: bad command line."};
   qinfer::ConvertOptions o;
-  bool no_quantize = false;
+  bool no_quantize = false, quiet = false;
   app.add_option("model", o.onnx_path, "the ONNX model")->required();
   auto* out = app.add_option("-o,--output", o.output_path, "the .qbin to write (written atomically)");
   auto* qdq = app.add_option("--emit-qdq", o.qdq_path,
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", o.threads, "threads for the calibration runs")->check(CLI::PositiveNumber);
   app.add_option("--calib-batch", o.calib_batch, "samples per calibration run for a symbolic batch dimension")
       ->check(CLI::PositiveNumber);
+  app.add_flag("-q,--quiet", quiet, "print nothing but errors (no progress bar, no summary)");
   app.set_version_flag("--version", std::string("qconv ") + qinfer::version_string());
   CLI11_PARSE(app, argc, argv);
   o.quantize = !no_quantize;
@@ -39,7 +41,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    qinfer::ProgressBar bar("calibrating");
+    if (!quiet) o.progress = [&bar](int64_t done, int64_t total) { bar.update(done, total); };
     const qinfer::ConvertSummary s = qinfer::convert(o);
+    bar.finish();
+    if (quiet) return 0;
     if (!o.qdq_path.empty()) std::fprintf(stderr, "qconv: wrote QDQ ONNX %s\n", o.qdq_path.c_str());
     if (!o.output_path.empty())
     std::fprintf(stderr, "qconv: wrote %s: %zu bytes (%.1f%% of the ONNX file), %d nodes (%d int8, %d fp32), %lld calibration samples, %.2f s\n",

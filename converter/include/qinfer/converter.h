@@ -16,6 +16,8 @@ struct ConvertOptions {
   std::string method = "percentile";  // activation ranges: minmax | percentile | entropy | mse (docs/quantization.md)
   double percentile = 99.999;     // for method "percentile": keep this share of values
   int64_t calib_batch = 16; // samples per calibration run when the batch dimension is symbolic
+  // Called during calibration with (samples done, samples total); e.g. for a progress bar.
+  std::function<void(int64_t, int64_t)> progress;
 };
 
 struct ConvertSummary {
