@@ -1,0 +1,188 @@
+#include "jit/gemm_qu8s8_generator.h"
+
+#include <algorithm>
+#include <cstddef>
+
+namespace qinfer::jit {
+
+using namespace Xbyak;
+
+namespace {
+// Groups of 4 k per K-loop iteration: enough straight-line work to hide the loop overhead, small
+// enough that short K (64) still runs the loop.
+constexpr int kKUnroll = 4;
+}  // namespace
+
+// Byte offset of an argument field: the generated code reads GemmQu8s8Args through reg_args.
+#define ARG(field) static_cast<int>(offsetof(GemmQu8s8Args, field))
+
+GemmQu8s8Generator::GemmQu8s8Generator(const GemmQu8s8Config& cfg) : Generator(cfg.code_name()), cfg_(cfg) {}
+
+Xmm GemmQu8s8Generator::vreg(int idx) const { return zmm() ? Xmm(Zmm(idx)) : Xmm(Ymm(idx)); }
+
+RegExp GemmQu8s8Generator::at(const Reg64& base, int64_t disp) {
+  // Xbyak keeps displacements as size_t; a negative one wraps and encodes as a signed disp32.
+  return RegExp(base) + static_cast<size_t>(disp);
+}
+
+RegExp GemmQu8s8Generator::a_row(int r, int disp) const {
+  const Reg64& base = reg_a[r / 3];
+  switch (r % 3) {
+    case 0: return base + disp;
+    case 1: return base + reg_lda + disp;
+    default: return base + reg_lda * 2 + disp;
+  }
+}
+
+void GemmQu8s8Generator::load_a_tail(int r, int disp, int rem) {
+  const RegExp p = a_row(r, disp);
+  switch (rem) {
+    case 1: movzx(eax, byte[p]); break;
+    case 2: movzx(eax, word[p]); break;
+    default:  // byte 2 into bits 16-23, then bytes 0-1 below it
+      movzx(eax, byte[p + 2]);
+      shl(eax, 16);
+      mov(ax, word[p]);
+      break;
+  }
+}
+
+void GemmQu8s8Generator::load_row_bases() {
+  mov(reg_a[0], ptr[reg_args + ARG(a)]);
+  for (int i = 1; i < (cfg_.mr + 2) / 3; ++i) lea(reg_a[i], ptr[reg_a[i - 1] + reg_lda3]);
+}
+
+void GemmQu8s8Generator::generate() {
+  preamble();
+  mov(reg_args, abi_param1());
+  mov(reg_lda, ptr[reg_args + ARG(lda)]);
+  lea(reg_lda3, ptr[reg_lda + reg_lda * 2]);
+  mov(reg_w, ptr[reg_args + ARG(w)]);
+  mov(reg_y, ptr[reg_args + ARG(y)]);
+  mov(reg_ldy, ptr[reg_args + ARG(ldy)]);
+  mov(reg_panels, ptr[reg_args + ARG(full_panels)]);
+  kernel_setup();
+
+  Label l_panel, l_tail;
+  test(reg_panels, reg_panels);
+  jz(l_tail, T_NEAR);
+  L(l_panel);
+  compute_panel(cfg_.vectors(), cfg_.nr);
+  add(reg_y, cfg_.nr);
+  dec(reg_panels);
+  jnz(l_panel, T_NEAR);
+  L(l_tail);
+  if (cfg_.n_tail > 0) compute_panel((cfg_.n_tail + cfg_.lanes() - 1) / cfg_.lanes(), cfg_.n_tail);
+  postamble();
+}
+
+// One panel: start the accumulators at the folded bias, run K, requantize and store. On entry reg_w is the panel's
+// start; on exit, the next panel's.
+void GemmQu8s8Generator::compute_panel(int nv, int n_valid) {
+  // Accumulators start at the folded bias (the panel header): no add in the epilogue.
+  for (int r = 0; r < cfg_.mr; ++r) {
+    for (int v = 0; v < nv; ++v) {
+      const Address bias = ptr[reg_w + v * vector_bytes()];
+      if (zmm()) vmovdqa32(acc(r, v), bias); else vmovdqa(acc(r, v), bias);
+    }
+  }
+  load_row_bases();
+  add(reg_w, static_cast<uint32_t>(cfg_.header_bytes()));
+
+  const int64_t gb = cfg_.group_bytes();
+  const int64_t full_groups = cfg_.k / 4;
+  const int rem = static_cast<int>(cfg_.k % 4);
+  const int64_t iters = full_groups / kKUnroll;
+  const int left = static_cast<int>(full_groups % kKUnroll);
+  if (iters > 0) {
+    Label l_k;
+    if (iters > 1) mov(reg_kloop, iters);
+    L(l_k);
+    for (int u = 0; u < kKUnroll; ++u) k_group(nv, u * 4, u * gb);
+    for (int i = 0; i < (cfg_.mr + 2) / 3; ++i) add(reg_a[i], kKUnroll * 4);
+    add(reg_w, static_cast<uint32_t>(kKUnroll * gb));
+    if (iters > 1) {
+      dec(reg_kloop);
+      jnz(l_k, T_NEAR);
+    }
+  }
+  for (int u = 0; u < left; ++u) k_group(nv, u * 4, u * gb);
+  if (rem > 0) k_tail_group(nv, left * 4, left * gb, rem);
+  // Past the last group and the panel's alignment padding: reg_w is at the next panel.
+  const int64_t rest = (left + (rem > 0 ? 1 : 0)) * gb +
+                       (cfg_.panel_bytes() - cfg_.header_bytes() - cfg_.k_groups() * gb);
+  if (rest > 0) add(reg_w, static_cast<uint32_t>(rest));
+  epilogue(nv, n_valid);
+}
+
+// y = clamp(round(float(acc) * multiplier) + zp, y_min, y_max) as the reference defines it (acc
+// started at bias'), with the clamp moved before the rounding: for v = float(acc) * multiplier,
+// round(min(max(v, y_min - zp), y_max - zp)) + zp is the same number wherever the reference's
+// is defined by rounding, and also right where vcvtps2dq alone would not be: |v| >= 2^31
+// (vcvtps2dq gives INT32_MIN even for +huge, the reference saturates to INT32_MAX) and NaN
+// (vmaxps returns its second operand, the lower bound, as the reference's INT32_MIN leads to
+// y_min). The bounds are integers of magnitude <= 2^24 (checked at pack time), so exact floats.
+// The result lies in [y_min, y_max] within [0, 255]: the saturating pack changes nothing.
+void GemmQu8s8Generator::epilogue(int nv, int n_valid) {
+  const int ff = first_free_vreg();
+  const Xmm lo = vreg(ff), hi = vreg(ff + 1), zp = vreg(ff + 2), scratch = vreg(ff + 3);
+  vbroadcastss(lo, dword[reg_args + ARG(lo)]);
+  vbroadcastss(hi, dword[reg_args + ARG(hi)]);
+  vpbroadcastd(zp, dword[reg_args + ARG(y_zero_point)]);
+  const int partial = n_valid % cfg_.lanes();
+  if (zmm() && partial > 0) {
+    mov(eax, (1u << partial) - 1);
+    kmovw(k1, eax);
+  }
+  const int64_t mult_disp = 4 * cfg_.nr - cfg_.panel_bytes();  // reg_w is past the panel now
+  mov(reg_yrow, reg_y);
+  for (int r = 0; r < cfg_.mr; ++r) {
+    for (int v = 0; v < nv; ++v) {
+      const Xmm a = acc(r, v);
+      vcvtdq2ps(a, a);
+      vmulps(a, a, ptr[at(reg_w, mult_disp + v * vector_bytes())]);
+      vmaxps(a, a, lo);  // NaN -> lo
+      vminps(a, a, hi);
+      vcvtps2dq(a, a);
+      vpaddd(a, a, zp);
+      store(a, reg_yrow + v * cfg_.lanes(), std::min(cfg_.lanes(), n_valid - v * cfg_.lanes()), scratch);
+    }
+    if (r + 1 < cfg_.mr) add(reg_yrow, reg_ldy);
+  }
+}
+
+// Stores the low byte of the first `count` int32 lanes of `v` (values already in 0..255).
+void GemmQu8s8Generator::store(const Xmm& v, const RegExp& dst, int count, const Xmm& scratch) {
+  const Xmm bytes(scratch.getIdx());
+  if (zmm()) {
+    vpmovusdb(bytes, Zmm(v.getIdx()));
+    if (count == cfg_.lanes()) vmovdqu8(xword[dst], bytes);  // EVEX: the register may be xmm16+
+    else vmovdqu8(xword[dst] | k1, bytes);  // k1 set by the epilogue for this count
+    return;
+  }
+  // ymm: 8 int32 -> 8 uint16 -> 8 uint8 in the low quadword.
+  vextracti128(bytes, Ymm(v.getIdx()), 1);
+  vpackusdw(bytes, Xmm(v.getIdx()), bytes);
+  vpackuswb(bytes, bytes, bytes);
+  if (count == 8) {
+    vmovq(qword[dst], bytes);
+    return;
+  }
+  vmovq(rax, bytes);
+  int done = 0;
+  if (count & 4) {
+    mov(dword[dst], eax);
+    shr(rax, 32);
+    done += 4;
+  }
+  if (count & 2) {
+    mov(word[dst + done], ax);
+    shr(eax, 16);
+    done += 2;
+  }
+  if (count & 1) mov(byte[dst + done], al);
+}
+
+}  // namespace qinfer::jit
+
+#undef ARG

@@ -1,0 +1,64 @@
+// Shared skeleton of the qu8s8 GEMM kernels (see gemm_qu8s8_config.h for the contract): argument
+// loading, the loop over weight panels, the K loop, and the fused requantization epilogue. The
+// instruction-set variants supply only the multiply-accumulate of one group of 4 k.
+#pragma once
+
+#include "jit/gemm_qu8s8_config.h"
+#include "jit/generator.h"
+
+namespace qinfer::jit {
+
+class GemmQu8s8Generator : public Generator {
+ public:
+  const GemmQu8s8Config& config() const { return cfg_; }
+
+ protected:
+  explicit GemmQu8s8Generator(const GemmQu8s8Config& cfg);
+
+  // Once, after the arguments are loaded (e.g. a constant register).
+  virtual void kernel_setup() {}
+  // acc(r, v) += A[r, 4g .. 4g+3] . W[group g, vector v] for r < mr, v < nv, where the A bytes
+  // are at a_row(r, a_disp) and the group at reg_w + w_disp.
+  virtual void k_group(int nv, int a_disp, int64_t w_disp) = 0;
+  // The same for the last, partial group: only `rem` (1..3) A bytes exist (load_a_tail).
+  virtual void k_tail_group(int nv, int a_disp, int64_t w_disp, int rem) = 0;
+
+  bool zmm() const { return cfg_.isa == Isa::kAvx512Vnni; }
+  int vector_bytes() const { return cfg_.lanes() * 4; }
+  // Vector register `idx` at the variant's width (zmm or ymm).
+  Xbyak::Xmm vreg(int idx) const;
+  // Accumulators are registers 0 .. mr*V-1; the variant's K-loop registers start after them.
+  Xbyak::Xmm acc(int r, int v) const { return vreg(r * cfg_.vectors() + v); }
+  int first_free_vreg() const { return cfg_.mr * cfg_.vectors(); }
+  // Address of A[r, disp] within the current K position.
+  Xbyak::RegExp a_row(int r, int disp) const;
+  // eax = the `rem` (1..3) bytes at a_row(r, disp), zero-extended; reads exactly those bytes, so a
+  // row ending at the end of its allocation is safe.
+  void load_a_tail(int r, int disp, int rem);
+  static Xbyak::RegExp at(const Xbyak::Reg64& base, int64_t disp);
+
+  const GemmQu8s8Config cfg_;
+
+  // ---- GPR map (every GPR but rsp is free: the preamble saved the callee-saved ones) ----
+  const Xbyak::Reg64 reg_args = r15;    // const GemmQu8s8Args*
+  const Xbyak::Reg64 reg_lda = r14;
+  const Xbyak::Reg64 reg_lda3 = r13;    // 3 * lda
+  const Xbyak::Reg64 reg_w = r12;       // walks the packed panels
+  const Xbyak::Reg64 reg_y = r11;       // Y row 0 of the current panel
+  const Xbyak::Reg64 reg_panels = r10;  // full panels left
+  const Xbyak::Reg64 reg_kloop = r9;    // K-loop iterations left
+  const Xbyak::Reg64 reg_yrow = r8;     // Y row pointer in the epilogue
+  const Xbyak::Reg64 reg_ldy = rbx;
+  const Xbyak::Reg64 reg_tmp = rax;     // A tail bytes, store masks, partial stores
+  // A rows r = 3i, 3i+1, 3i+2 are at reg_a[i] + {0, lda, 2*lda} (+ the K position).
+  const Xbyak::Reg64 reg_a[4] = {rsi, rdx, rcx, rbp};
+
+ private:
+  void generate() final;
+  void compute_panel(int nv, int n_valid);
+  void load_row_bases();
+  void epilogue(int nv, int n_valid);
+  void store(const Xbyak::Xmm& v, const Xbyak::RegExp& dst, int count, const Xbyak::Xmm& scratch);
+};
+
+}  // namespace qinfer::jit

@@ -1,0 +1,127 @@
+#include "gemm_qu8s8_packed.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+#include "jit/kernel_cache.h"
+#include "reference/gemm.h"
+
+namespace qinfer {
+
+void PackedQu8s8Gemm::AlignedFree::operator()(uint8_t* p) const { std::free(p); }
+
+namespace {
+constexpr int64_t kMaxExactBound = int64_t{1} << 24;  // |bound| up to here is an exact float
+
+void check_args(const int8_t* b, const float* multiplier, int64_t n, int64_t k, int32_t y_zero_point,
+                int32_t y_min, int32_t y_max) {
+  auto fail = [](const std::string& what) { throw std::invalid_argument("pack_qu8s8_gemm: " + what); };
+  if (n < 0 || k < 0) fail("negative shape N=" + std::to_string(n) + " K=" + std::to_string(k));
+  if (n > 0 && (!multiplier || (k > 0 && !b))) fail("null weights or multipliers");
+  if (!(0 <= y_min && y_min <= y_max && y_max <= 255))
+    fail("output clamp [" + std::to_string(y_min) + ", " + std::to_string(y_max) + "] is not within [0, 255]");
+  const int64_t lo = int64_t{y_min} - y_zero_point, hi = int64_t{y_max} - y_zero_point;
+  if (lo < -kMaxExactBound || hi > kMaxExactBound)
+    fail("output zero point " + std::to_string(y_zero_point) + " is too far from the clamp range");
+}
+
+void use_reference(PackedQu8s8Gemm& p, const int8_t* b, const int32_t* bias, const float* multiplier) {
+  p.isa = Isa::kRef;
+  p.mr = 1, p.nr = 0, p.full_panels = 0;
+  p.packed.reset();
+  for (auto& fn : p.kernels) fn = nullptr;
+  p.ref_b.assign(b, b + (p.k > 0 ? p.n * p.k : 0));
+  if (bias) p.ref_bias.assign(bias, bias + p.n);
+  p.ref_multiplier.assign(multiplier, multiplier + p.n);
+  p.variant = "qu8s8_gemm_minmax_fp32__ref";
+}
+
+// Packs for `isa`; false (with `why`) when the tile is invalid or a kernel failed to generate.
+bool pack_jit(PackedQu8s8Gemm& p, Isa isa, const Qu8s8GemmOptions& opt, const int8_t* b, const int32_t* bias,
+              const float* multiplier, std::string* why) {
+  int mr = 0, nr = 0;
+  jit::GemmQu8s8Config::default_tile(isa, &mr, &nr);
+  if (opt.mr > 0) mr = opt.mr;
+  if (opt.nr > 0) nr = opt.nr;
+  const jit::GemmQu8s8Config tile = jit::GemmQu8s8Config::init(isa, mr, nr, p.k, p.n, opt.avxvnni_as_evex, why);
+  if (!why->empty()) return false;
+  if (tile.panel_bytes() > (int64_t{1} << 30)) {
+    *why = "K=" + std::to_string(p.k) + " is too large for one panel";
+    return false;
+  }
+  for (int rows = 1; rows <= mr; ++rows) {
+    jit::GemmQu8s8Config cfg = tile;
+    cfg.mr = rows;
+    p.kernels[rows] = jit::gemm_qu8s8_kernel(cfg, why);
+    if (!p.kernels[rows]) return false;
+  }
+  const int64_t panels = (p.n + nr - 1) / nr;
+  const size_t bytes = static_cast<size_t>(std::max<int64_t>(panels, 1) * tile.panel_bytes());
+  p.packed.reset(static_cast<uint8_t*>(std::aligned_alloc(64, bytes)));
+  if (!p.packed) throw std::bad_alloc();
+  std::memset(p.packed.get(), 0, bytes);
+  jit::pack_gemm_qu8s8_weights(tile, b, bias, multiplier, p.n, p.a_zero_point, p.packed.get());
+  p.isa = isa;
+  p.mr = mr, p.nr = nr;
+  p.full_panels = p.n / nr;
+  p.variant = tile.kernel_name();
+  return true;
+}
+}  // namespace
+
+PackedQu8s8Gemm pack_qu8s8_gemm(const int8_t* b, const int32_t* bias, const float* multiplier, int64_t n, int64_t k,
+                                int32_t a_zero_point, int32_t y_zero_point, int32_t y_min, int32_t y_max,
+                                const Qu8s8GemmOptions& options) {
+  check_args(b, multiplier, n, k, y_zero_point, y_min, y_max);
+  PackedQu8s8Gemm p;
+  p.n = n, p.k = k;
+  p.a_zero_point = a_zero_point, p.y_zero_point = y_zero_point, p.y_min = y_min, p.y_max = y_max;
+  p.lo = static_cast<float>(int64_t{y_min} - y_zero_point);
+  p.hi = static_cast<float>(int64_t{y_max} - y_zero_point);
+  // The EVEX test hook needs AVX512-VNNI (+VL), not AVX-VNNI.
+  const bool evex_hook = options.isa == Isa::kAvxVnni && options.avxvnni_as_evex && jit::isa_supported(Isa::kAvx512Vnni);
+  const jit::IsaChoice choice = evex_hook ? jit::IsaChoice{Isa::kAvxVnni, ""} : jit::resolve_isa(options.isa);
+  p.fallback_reason = choice.note;
+  std::string why;
+  if (choice.isa != Isa::kRef && n > 0 && pack_jit(p, choice.isa, options, b, bias, multiplier, &why)) return p;
+  if (!why.empty()) p.fallback_reason = std::string(jit::isa_name(choice.isa)) + " kernel unavailable (" + why +
+                                        "): using the reference";
+  use_reference(p, b, bias, multiplier);
+  return p;
+}
+
+void run_qu8s8_gemm(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64_t lda, uint8_t* y, int64_t ldy,
+                    int64_t row_begin, int64_t row_end) {
+  assert(0 <= row_begin && row_begin <= row_end && row_end <= m);
+  (void)m;
+  if (p.n == 0 || row_begin >= row_end) return;
+  if (p.isa == Isa::kRef) {
+    const int32_t* bias = p.ref_bias.empty() ? nullptr : p.ref_bias.data();
+    for (int64_t i = row_begin; i < row_end; ++i)
+      ref::gemm_qu8s8(1, p.n, p.k, a + i * lda, p.a_zero_point, p.ref_b.data(), bias, p.ref_multiplier.data(),
+                      p.y_zero_point, p.y_min, p.y_max, y + i * ldy, 0, 1);
+    return;
+  }
+  jit::GemmQu8s8Args args;
+  args.lda = lda;
+  args.w = p.packed.get();
+  args.ldy = ldy;
+  args.full_panels = p.full_panels;
+  args.lo = p.lo, args.hi = p.hi;
+  args.y_zero_point = p.y_zero_point;
+  for (int64_t i = row_begin; i < row_end; i += p.mr) {
+    const int64_t rows = std::min<int64_t>(p.mr, row_end - i);
+    args.a = a + i * lda;
+    args.y = y + i * ldy;
+    p.kernels[rows](&args);
+  }
+}
+
+const char* qu8s8_gemm_variant_name(const PackedQu8s8Gemm& p) { return p.variant.c_str(); }
+Isa qu8s8_gemm_isa(const PackedQu8s8Gemm& p) { return p.isa; }
+const char* qu8s8_gemm_fallback_reason(const PackedQu8s8Gemm& p) { return p.fallback_reason.c_str(); }
+
+}  // namespace qinfer

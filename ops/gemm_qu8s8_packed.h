@@ -1,0 +1,75 @@
+// Packed int8 GEMM, the runtime's entry to the JIT kernels (no graph, no model format):
+//
+//   acc[m,n] = bias[n] + sum_k (A[m,k] - a_zero_point) * B[n,k]                      (int32)
+//   Y[m,n]   = clamp(round_half_even(float(acc) * multiplier[n]) + y_zero_point, y_min, y_max)
+//
+// bit-identical to ref::gemm_qu8s8 (ops/reference/gemm.h) on every variant. B (int8 weights,
+// stored [N, K], zero point 0) is packed once, for the variant chosen at pack time, with the input
+// zero point folded into the bias; run() then computes any slice of rows of a strided A.
+//
+// Variant choice (Isa::kBest): QINFER_ISA=ref|avx2|avxvnni|avx512vnni if set, else the strongest
+// the CPU runs. A variant the CPU lacks (forced by QINFER_ISA or requested explicitly), or a JIT
+// failure, gives the reference kernel; qu8s8_gemm_fallback_reason() then says why.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "jit/cpu.h"
+#include "jit/gemm_qu8s8_config.h"
+
+namespace qinfer {
+
+using jit::Isa;
+
+struct Qu8s8GemmOptions {
+  Isa isa = Isa::kBest;           // or one variant explicitly (tests, benchmarks); QINFER_ISA is ignored then
+  int mr = 0, nr = 0;             // tile override for tuning (0: the variant's default)
+  bool avxvnni_as_evex = false;   // test hook: run the AVX-VNNI kernel's code on an AVX512-VNNI CPU
+};
+
+// Owns the packed weights (64-byte aligned) and the kernels. Move-only; read-only after packing,
+// so any number of threads may run() it at once. Members are internal: use the functions below.
+struct PackedQu8s8Gemm {
+  int64_t n = 0, k = 0;
+  int32_t a_zero_point = 0, y_zero_point = 0, y_min = 0, y_max = 255;
+  Isa isa = Isa::kRef;
+  int mr = 1, nr = 0;
+  int64_t full_panels = 0;
+  struct AlignedFree {
+    void operator()(uint8_t* p) const;
+  };
+  std::unique_ptr<uint8_t, AlignedFree> packed;        // panels (gemm_qu8s8_config.h)
+  jit::GemmQu8s8KernelFn kernels[jit::kGemmMaxMr + 1] = {};  // kernels[rows], rows 1..mr
+  float lo = 0.0f, hi = 0.0f;                          // y_min - y_zero_point, y_max - y_zero_point
+  // The reference variant keeps the operands as given.
+  std::vector<int8_t> ref_b;
+  std::vector<int32_t> ref_bias;                       // empty: no bias
+  std::vector<float> ref_multiplier;
+  std::string variant;                                 // kernel name
+  std::string fallback_reason;                         // empty unless the request was not honoured
+};
+
+// Packs B [n, k] (row-major int8), bias [n] (int32, may be null) and multiplier [n]. Requires
+// 0 <= y_min <= y_max <= 255 and |y_min - y_zero_point|, |y_max - y_zero_point| <= 2^24;
+// throws std::invalid_argument otherwise (packing happens at load time, never inside run).
+PackedQu8s8Gemm pack_qu8s8_gemm(const int8_t* b, const int32_t* bias, const float* multiplier, int64_t n,
+                                int64_t k, int32_t a_zero_point, int32_t y_zero_point, int32_t y_min,
+                                int32_t y_max, const Qu8s8GemmOptions& options = {});
+
+// Y rows [row_begin, row_end) of the M x N result: A[i, kk] = a[i * lda + kk] (only K bytes of
+// each row are read), Y[i, nn] = y[i * ldy + nn] (only N bytes of each row are written).
+// Never allocates, never throws; callers split rows across threads.
+void run_qu8s8_gemm(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64_t lda, uint8_t* y, int64_t ldy,
+                    int64_t row_begin, int64_t row_end);
+
+// The variant that runs, e.g. "qu8s8_gemm_minmax_fp32_8x32c4__avx512vnni" or "qu8s8_gemm_minmax_fp32__ref".
+const char* qu8s8_gemm_variant_name(const PackedQu8s8Gemm& p);
+Isa qu8s8_gemm_isa(const PackedQu8s8Gemm& p);
+// Why the variant is not the one requested ("" when it is).
+const char* qu8s8_gemm_fallback_reason(const PackedQu8s8Gemm& p);
+
+}  // namespace qinfer

@@ -1,0 +1,145 @@
+// Every packed qu8s8 GEMM variant against ref::gemm_qu8s8, byte for byte: sweeps of M, N and K
+// (every tail width), zero points, clamps, multipliers, null bias, row slices, strides and
+// non-default tiles. Variants this CPU cannot run are skipped with their name.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "gemm_qu8s8_tester.h"
+
+namespace qinfer::testing {
+namespace {
+
+class GemmQu8s8 : public ::testing::TestWithParam<GemmVariant> {
+ protected:
+  void SetUp() override {
+    if (!runs_here(GetParam()))
+      GTEST_SKIP() << "variant " << GetParam().name << " (" << jit::isa_name(GetParam().isa)
+                   << ") is not supported by this CPU";
+  }
+  const GemmVariant& variant() const { return GetParam(); }
+};
+
+const int64_t kNs[] = {15, 16, 17, 31, 32, 33, 63, 64, 65};
+
+TEST_P(GemmQu8s8, KSweep) {
+  std::vector<int64_t> ks;
+  for (int64_t k = 1; k <= 70; ++k) ks.push_back(k);
+  for (int64_t k : {127, 128, 129, 576, 1152}) ks.push_back(k);
+  for (int64_t k : ks) {
+    GemmTester().m(1 + k % 17).n(kNs[k % 9]).k(k).run(variant());
+    GemmTester().m(9).n(1 + k % 70).k(k).a_zero_point(static_cast<int32_t>(k * 37 % 256)).run(variant());
+  }
+}
+
+TEST_P(GemmQu8s8, NSweep) {
+  for (int64_t n = 1; n <= 70; ++n) {
+    for (int64_t k : {1, 4, 7, 19, 64})
+      GemmTester().m(1 + (n + k) % 12).n(n).k(k).seed(static_cast<uint32_t>(n)).run(variant());
+  }
+}
+
+TEST_P(GemmQu8s8, MSweep) {
+  std::vector<int64_t> ms;
+  for (int64_t m = 1; m <= 17; ++m) ms.push_back(m);
+  for (int64_t m : {31, 64, 100}) ms.push_back(m);
+  for (int64_t m : ms) {
+    for (int64_t n : kNs) GemmTester().m(m).n(n).k(m % 2 ? 19 : 64).run(variant());
+  }
+}
+
+TEST_P(GemmQu8s8, ZeroPointsAndClamps) {
+  const int32_t zps[] = {0, 1, 127, 128, 255};
+  for (int32_t a_zp : zps) {
+    for (int32_t y_zp : zps) {
+      GemmTester().m(5).n(37).k(23).a_zero_point(a_zp).y_zero_point(y_zp).run(variant());
+      GemmTester().m(3).n(20).k(35).a_zero_point(a_zp).y_zero_point(y_zp).clamp(y_zp, 255).run(variant());
+    }
+  }
+  // Narrow clamps, a single-value clamp, and ReLU6-like bounds.
+  for (auto [lo, hi] : {std::pair{100, 101}, {7, 7}, {0, 0}, {255, 255}, {128, 230}, {0, 1}})
+    GemmTester().m(11).n(49).k(41).y_zero_point(120).clamp(lo, hi).run(variant());
+}
+
+TEST_P(GemmQu8s8, Multipliers) {
+  for (Mult mult : {Mult::kSpread, Mult::kTies, Mult::kSaturate, Mult::kHuge, Mult::kSpecial}) {
+    for (int32_t y_zp : {0, 3, 255}) {
+      GemmTester().m(13).n(67).k(29).y_zero_point(y_zp).multipliers(mult).run(variant());
+      GemmTester().m(2).n(16).k(3).y_zero_point(y_zp).multipliers(mult).clamp(10, 200).run(variant());
+    }
+  }
+  // Ties on small sums: K=1 and K=2 with a power-of-two multiplier hit x.5 often.
+  for (int64_t k : {1, 2, 5})
+    GemmTester().m(17).n(40).k(k).a_zero_point(0).multipliers(Mult::kTies).no_bias().run(variant());
+}
+
+TEST_P(GemmQu8s8, NullBias) {
+  for (int64_t k : {1, 6, 33, 128}) GemmTester().m(10).n(45).k(k).no_bias().run(variant());
+}
+
+TEST_P(GemmQu8s8, RowSlicesAndStrides) {
+  for (int parts : {2, 3, 7}) {
+    GemmTester().m(31).n(33).k(37).parts(parts).run(variant());
+    GemmTester().m(100).n(65).k(19).parts(parts).lda_pad(5).ldy_pad(3).run(variant());
+  }
+  GemmTester().m(17).n(17).k(1).lda_pad(1).ldy_pad(64).run(variant());
+  GemmTester().m(9).n(70).k(576).lda_pad(64).ldy_pad(1).parts(4).run(variant());
+}
+
+TEST_P(GemmQu8s8, LargeK) {
+  GemmTester().m(12).n(40).k(2304).run(variant());
+  GemmTester().m(3).n(33).k(4611).a_zero_point(255).run(variant());
+}
+
+// Non-default tiles (the ones the benchmark compares) must be just as exact.
+TEST_P(GemmQu8s8, OtherTiles) {
+  std::vector<std::pair<int, int>> tiles;
+  switch (variant().isa) {
+    case Isa::kAvx512Vnni: tiles = {{1, 16}, {4, 64}, {6, 64}, {8, 48}, {12, 32}, {12, 16}}; break;
+    case Isa::kAvxVnni: tiles = {{1, 8}, {4, 16}, {12, 8}, {2, 32}}; break;
+    case Isa::kAvx2: tiles = {{1, 8}, {4, 8}, {2, 16}, {10, 8}}; break;
+    default: GTEST_SKIP() << "the reference has no tiles";
+  }
+  for (auto [mr, nr] : tiles) {
+    for (int64_t m : {1, 5, 29}) {
+      for (int64_t n : {1, 15, 47, 64, 65}) {
+        GemmTester().m(m).n(n).k(m + n).tile(mr, nr).run(variant());
+        GemmTester().m(m).n(n).k(67).tile(mr, nr).lda_pad(2).ldy_pad(2).parts(2).run(variant());
+      }
+    }
+  }
+}
+
+TEST_P(GemmQu8s8, EmptyShapes) {
+  GemmTester().m(0).n(16).k(8).run(variant());
+  GemmTester().m(4).n(16).k(0).run(variant());   // acc = bias only
+  GemmTester().m(4).n(0).k(8).run(variant());
+}
+
+// A random sample of the whole cross product (shape x zero points x clamp x multipliers x bias x
+// strides x slices), fixed seed.
+TEST_P(GemmQu8s8, RandomCrossProduct) {
+  const int64_t ms[] = {1, 2, 3, 5, 7, 8, 9, 12, 13, 16, 17, 31, 64, 100};
+  const int64_t ns[] = {1, 2, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 47, 48, 49, 63, 64, 65, 70};
+  const int64_t ks[] = {1, 2, 3, 4, 5, 8, 13, 16, 17, 31, 32, 33, 64, 67, 127, 128, 129, 576};
+  const int32_t zps[] = {0, 1, 127, 128, 255};
+  const Mult mults[] = {Mult::kSpread, Mult::kSpread, Mult::kTies, Mult::kSaturate, Mult::kHuge, Mult::kSpecial};
+  std::mt19937 rng(2024);
+  auto pick = [&rng](const auto& list) { return list[rng() % (sizeof(list) / sizeof(list[0]))]; };
+  for (int i = 0; i < 1500; ++i) {
+    GemmTester t;
+    t.m(pick(ms)).n(pick(ns)).k(pick(ks)).a_zero_point(pick(zps)).y_zero_point(pick(zps)).multipliers(pick(mults));
+    const int32_t lo = static_cast<int32_t>(rng() % 3 == 0 ? rng() % 200 : 0);
+    t.clamp(lo, rng() % 3 == 0 ? lo + static_cast<int32_t>(rng() % (256 - lo)) : 255);
+    if (rng() % 4 == 0) t.no_bias();
+    t.lda_pad(rng() % 3 == 0 ? rng() % 9 : 0).ldy_pad(rng() % 3 == 0 ? rng() % 9 : 0).parts(1 + rng() % 3);
+    t.seed(static_cast<uint32_t>(i)).run(variant());
+    if (HasFailure()) return;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Variants, GemmQu8s8, ::testing::ValuesIn(gemm_variants()),
+                         [](const ::testing::TestParamInfo<GemmVariant>& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace qinfer::testing
