@@ -58,7 +58,8 @@ ir::Quant activation_quant(const ClipRange& r) {
 }
 
 // Per-output-channel symmetric int8 weights. `w` is [O, ...]; returns int8 of the same shape.
-Tensor quantize_weights(const Tensor& w, std::vector<float>* scales) {
+// min_scale[o] (may be empty) bounds a channel's scale from below (see bias_scale_floor).
+Tensor quantize_weights(const Tensor& w, const std::vector<float>& min_scale, std::vector<float>* scales) {
   const int64_t oc = w.shape()[0], per = w.element_count() / oc;
   Tensor q(DType::Int8, w.shape());
   scales->assign(static_cast<size_t>(oc), 1.0f);
@@ -66,12 +67,25 @@ Tensor quantize_weights(const Tensor& w, std::vector<float>* scales) {
     const float* src = w.data<float>() + o * per;
     float amax = 0.0f;
     for (int64_t j = 0; j < per; ++j) amax = std::max(amax, std::fabs(src[j]));
-    const float s = qmath::choose_symmetric_scale(amax, kWeightMax);
+    const float s = std::max(qmath::choose_symmetric_scale(amax, kWeightMax), min_scale.empty() ? 0.0f : min_scale[o]);
     (*scales)[o] = s;
     for (int64_t j = 0; j < per; ++j)
       q.data<int8_t>()[o * per + j] = static_cast<int8_t>(qmath::quantize(src[j], s, 0, -kWeightMax, kWeightMax));
   }
   return q;
+}
+
+// The int32 bias is b / (s_x * s_w[c]); with a large bias and tiny weights it would not fit, and
+// bias + sum (x - zp) * w could overflow int32 in the kernels. Keeping |bias_q| <= 2^30 leaves room
+// for any K up to 2^14 (255 * 127 * 2^14 < 2^30): a channel's weight scale is raised when needed.
+std::vector<float> bias_scale_floor(const Tensor* bias, float multiplier, int64_t oc, float s_x) {
+  std::vector<float> floor(static_cast<size_t>(oc), 0.0f);
+  if (!bias) return floor;
+  for (int64_t c = 0; c < oc; ++c) {
+    const double b = std::fabs(double(bias->data<float>()[bias->element_count() == 1 ? 0 : c]) * multiplier);
+    floor[c] = static_cast<float>(b / (double(s_x) * 1073741824.0));
+  }
+  return floor;
 }
 
 // OIHW -> OHWI (the NHWC layout of a weight).
@@ -177,16 +191,16 @@ QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRang
       n.attrs["alpha"] = 1.0f;
       n.attrs["beta"] = 1.0f;
     }
-    std::vector<float> s_w;
-    Tensor wq = quantize_weights(w, &s_w);
+    const bool has_bias = n.inputs.size() > 2 && !n.inputs[2].empty();
+    const Tensor* bias = has_bias ? &*g.value(n.inputs[2]).constant : nullptr;
     const int64_t oc = w.shape()[0];
+    std::vector<float> s_w;
+    Tensor wq = quantize_weights(w, bias_scale_floor(bias, bias_mult, oc, s_x), &s_w);
     const bool conv = n.op == "Conv";
     const std::string wname = g.unique_name(quantized_name(n.inputs[1]) + "@" + n.name);
     g.values[wname] = constant_value(wname, conv ? oihw_to_ohwi(wq) : std::move(wq),
                                      conv ? ir::Layout::NHWC : ir::Layout::Plain,
                                      ir::Quant{s_w, std::vector<int32_t>(s_w.size(), 0), 0});
-    const bool has_bias = n.inputs.size() > 2 && !n.inputs[2].empty();
-    const Tensor* bias = has_bias ? &*g.value(n.inputs[2]).constant : nullptr;
     const std::string bname = g.unique_name(n.name + ":bias_q");
     g.values[bname] = constant_value(bname, quantize_bias(bias, bias_mult, oc, s_x, s_w), ir::Layout::Plain, {});
     n.inputs.resize(3);

@@ -57,6 +57,19 @@ struct TileEpilogue {
   float lo = 0, hi = 0;
 };
 
+// The first n (< lanes) floats at p, the other lanes zero, reading nothing past p + n.
+// hn::MaskedLoad is not usable here: on 128-bit x86 targets it is an aligned full-width load.
+template <class D>
+HWY_INLINE hn::Vec<D> LoadPartial(D d, const float* HWY_RESTRICT p, size_t n) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  return hn::MaskedLoad(hn::FirstN(d, n), d, p);  // hardware-masked: no fault, no alignment need
+#else
+  HWY_ALIGN float lanes[HWY_MAX_BYTES / sizeof(float)] = {};
+  for (size_t i = 0; i < n; ++i) lanes[i] = p[i];
+  return hn::Load(d, lanes);
+#endif
+}
+
 // Stores row `r`'s vector j (columns j*L ..) of a tile after the epilogue.
 template <class D>
 HWY_INLINE void FinishVector(D d, hn::Vec<D> v, float* HWY_RESTRICT c, size_t col, size_t cols, size_t r,
@@ -68,10 +81,10 @@ HWY_INLINE void FinishVector(D d, hn::Vec<D> v, float* HWY_RESTRICT c, size_t co
     if (ep.bias_kind == GemmBias::kPerRow) {
       v = hn::Add(v, hn::Set(d, ep.bias[r]));
     } else if (ep.bias_kind == GemmBias::kPerColumn) {
-      v = hn::Add(v, full ? hn::LoadU(d, ep.bias + col) : hn::MaskedLoad(mask, d, ep.bias + col));
+      v = hn::Add(v, full ? hn::LoadU(d, ep.bias + col) : LoadPartial(d, ep.bias + col, cols - col));
     }
   } else {
-    v = hn::Add(v, full ? hn::LoadU(d, c + col) : hn::MaskedLoad(mask, d, c + col));
+    v = hn::Add(v, full ? hn::LoadU(d, c + col) : LoadPartial(d, c + col, cols - col));
   }
   if (ep.last) v = hn::Min(hn::Max(v, hn::Set(d, ep.lo)), hn::Set(d, ep.hi));
   if (full) {
