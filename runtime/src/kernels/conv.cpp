@@ -1,14 +1,28 @@
 // Conv: fp32 on NCHW data, or uint8 x int8 -> uint8 on NHWC data with per-channel weights.
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 
 #include "kernels/kernel.h"
 #include "kernels/node_check.h"
 #include "conv_f32_fast.h"
+#include "dwconv_qu8s8_hwy.h"
+#include "kernels/int8_gemm.h"
 #include "reference/conv.h"
 
 namespace qinfer {
 
 namespace {
+
+// QINFER_ISA=ref forces the scalar reference int8 kernels (read once per kernel, at creation).
+bool int8_reference_forced() {
+  const char* isa = std::getenv("QINFER_ISA");
+  return isa && std::strcmp(isa, "ref") == 0;
+}
+
+constexpr int64_t kIm2colTileRows = 32;  // output pixels per im2col tile of the int8 GEMM path
+size_t round64(size_t v) { return (v + 63) / 64 * 64; }
 
 class ConvKernel : public Kernel {
  public:
@@ -73,6 +87,19 @@ class ConvKernel : public Kernel {
       const float sw = w.quant.scale[w.quant.scale.size() == 1 ? 0 : c];
       multipliers_.push_back(qmath::requant_multiplier(x.quant.scale[0], sw, y.quant.scale[0]));
     }
+    if (int8_reference_forced()) return;
+    const auto* wq = reinterpret_cast<const int8_t*>(weights_);
+    const auto* bq = reinterpret_cast<const int32_t*>(bias_);
+    if (groups_ == 1) {
+      // OHWI weights are already B [OC, KH*KW*IC], row-major.
+      int8_mode_ = Int8Mode::kGemm;
+      gemm_k_ = kernel_[0] * kernel_[1] * in_c_per_group_;
+      gemm_q8_.pack(out_c_, gemm_k_, wq, x_zero_point_, bq, multipliers_.data(), y_zero_point_, y_min_, y_max_);
+    } else if (groups_ == out_c_ && in_c_per_group_ == 1) {
+      int8_mode_ = Int8Mode::kDepthwise;
+      packed_dw_ = q8::dwconv_qu8s8_pack(out_c_, kernel_[0], kernel_[1], wq, bq, multipliers_.data(), x_zero_point_,
+                                         y_zero_point_, y_min_, y_max_);
+    }
   }
 
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
@@ -94,7 +121,11 @@ class ConvKernel : public Kernel {
 
   size_t scratch_bytes(const std::vector<const Shape*>& in, const std::vector<const Shape*>& out,
                        int threads) const override {
-    if (quantized_) return 0;
+    if (quantized_) {
+      if (int8_mode_ != Int8Mode::kGemm) return 0;
+      return int8_part_bytes() * static_cast<size_t>(std::max(threads, 1));
+    }
+    (void)out;
     return f32::conv2d_f32_scratch_bytes(geometry(*in[0], *out[0]), threads);
   }
 
@@ -115,12 +146,81 @@ class ConvKernel : public Kernel {
     const auto* wp = reinterpret_cast<const int8_t*>(weights_);
     const auto* bp = reinterpret_cast<const int32_t*>(bias_);
     auto* yp = static_cast<uint8_t*>(io.outputs[0]);
+    if (int8_mode_ == Int8Mode::kGemm) {
+      run_int8_gemm(g, xp, yp, io.scratch, pool);
+      return;
+    }
+    if (int8_mode_ == Int8Mode::kDepthwise) {
+      pool.parallel_for(g.rows(), [&](int64_t b, int64_t e) { q8::dwconv_qu8s8_run(packed_dw_, g, xp, yp, b, e); });
+      return;
+    }
     pool.parallel_for(g.rows(), [&](int64_t b, int64_t e) {
       ref::conv2d_qu8s8_nhwc(g, xp, x_zero_point_, wp, bp, multipliers_.data(), y_zero_point_, y_min_, y_max_, yp, b, e);
     });
   }
 
  private:
+  enum class Int8Mode { kReference, kGemm, kDepthwise };
+
+  bool pointwise() const {
+    return kernel_[0] == 1 && kernel_[1] == 1 && strides_[0] == 1 && strides_[1] == 1 && pads_[0] == 0 &&
+           pads_[1] == 0 && pads_[2] == 0 && pads_[3] == 0;
+  }
+  // Scratch of one part: the GEMM's packed-A chunk, plus an im2col tile unless the conv is 1x1.
+  size_t int8_part_bytes() const {
+    size_t bytes = round64(gemm_q8_.scratch_bytes());
+    if (!pointwise()) bytes += round64(static_cast<size_t>(kIm2colTileRows * gemm_k_));
+    return bytes;
+  }
+
+  // group == 1 int8 conv as GEMM: 1x1 stride-1 unpadded directly on the NHWC input, otherwise
+  // through im2col tiles (padding taps hold the input zero point, which contributes exactly 0).
+  void run_int8_gemm(const ref::Conv2DGeometry& g, const uint8_t* xp, uint8_t* yp, void* scratch,
+                     ThreadPool& pool) const {
+    const int64_t m = g.batch * g.out_h * g.out_w;
+    const int parts = pool.threads();
+    const size_t part_bytes = int8_part_bytes();
+    auto* sbase = static_cast<uint8_t*>(scratch);
+    if (pointwise()) {
+      pool.parallel_for(parts, [&](int64_t b, int64_t e) {
+        for (int64_t p = b; p < e; ++p)
+          gemm_q8_.run(m, xp, gemm_k_, yp, g.out_c, m * p / parts, m * (p + 1) / parts,
+                             sbase + static_cast<size_t>(p) * part_bytes);
+      });
+      return;
+    }
+    const int64_t tiles = (m + kIm2colTileRows - 1) / kIm2colTileRows;
+    const size_t gemm_bytes = round64(gemm_q8_.scratch_bytes());
+    const int64_t ic = g.in_c;
+    const uint8_t zp = static_cast<uint8_t>(x_zero_point_);
+    pool.parallel_for(parts, [&](int64_t b, int64_t e) {
+      for (int64_t p = b; p < e; ++p) {
+        uint8_t* part = sbase + static_cast<size_t>(p) * part_bytes;
+        uint8_t* tile = part + gemm_bytes;
+        for (int64_t t = tiles * p / parts; t < tiles * (p + 1) / parts; ++t) {
+          const int64_t m0 = t * kIm2colTileRows, rows = std::min(kIm2colTileRows, m - m0);
+          for (int64_t r = 0; r < rows; ++r) {
+            const int64_t pix = m0 + r;
+            const int64_t n = pix / (g.out_h * g.out_w), rem = pix % (g.out_h * g.out_w);
+            const int64_t oy = rem / g.out_w, ox = rem % g.out_w;
+            uint8_t* dst = tile + r * gemm_k_;
+            for (int64_t ky = 0; ky < g.kernel_h; ++ky) {
+              const int64_t iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
+              for (int64_t kx = 0; kx < g.kernel_w; ++kx, dst += ic) {
+                const int64_t ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
+                if (iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w)
+                  std::memset(dst, zp, static_cast<size_t>(ic));
+                else
+                  std::memcpy(dst, xp + ((n * g.in_h + iy) * g.in_w + ix) * ic, static_cast<size_t>(ic));
+              }
+            }
+          }
+          gemm_q8_.run(rows, tile, gemm_k_, yp + m0 * g.out_c, g.out_c, 0, rows, part);
+        }
+      }
+    });
+  }
+
   // The fields of the geometry that only depend on the weights (what packing reads).
   ref::Conv2DGeometry weight_geometry() const {
     ref::Conv2DGeometry g;
@@ -154,6 +254,10 @@ class ConvKernel : public Kernel {
   int32_t x_zero_point_ = 0, y_zero_point_ = 0, y_min_ = 0, y_max_ = 255;
   std::vector<float> multipliers_;
   std::vector<float> packed_f32_;  // fp32 weights packed for f32::conv2d_f32_run_part
+  Int8Mode int8_mode_ = Int8Mode::kReference;
+  int64_t gemm_k_ = 0;              // KH * KW * IC (group 1)
+  Int8Gemm gemm_q8_;                // group-1 int8 weights as GEMM B (JIT or Highway)
+  q8::PackedDwQu8s8 packed_dw_;     // depthwise int8 weights for q8::dwconv_qu8s8_run
 };
 
 }  // namespace

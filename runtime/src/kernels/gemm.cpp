@@ -1,4 +1,9 @@
 // Gemm: ONNX Gemm in fp32, or uint8 [M,K] x int8 [N,K]^T -> uint8 with int32 bias.
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "kernels/int8_gemm.h"
 #include "kernels/kernel.h"
 #include "kernels/node_check.h"
 #include "reference/gemm.h"
@@ -54,6 +59,19 @@ class GemmKernel : public Kernel {
     y_max_ = r.hi;
     for (int64_t n = 0; n < b.dims[0]; ++n)
       multipliers_.push_back(qmath::requant_multiplier(a.quant.scale[0], b.quant.scale[b.quant.scale.size() == 1 ? 0 : n], y.quant.scale[0]));
+    // QINFER_ISA=ref keeps the scalar reference (read once, here).
+    const char* isa = std::getenv("QINFER_ISA");
+    if (!(isa && std::strcmp(isa, "ref") == 0)) {
+      use_packed_ = true;
+      gemm_q8_.pack(b.dims[0], b.dims[1], reinterpret_cast<const int8_t*>(b.constant), a_zero_point_,
+                    c_ ? reinterpret_cast<const int32_t*>(c_->constant) : nullptr, multipliers_.data(), y_zero_point_,
+                    y_min_, y_max_);
+    }
+  }
+
+  size_t scratch_bytes(const std::vector<const Shape*>&, const std::vector<const Shape*>&, int threads) const override {
+    if (!use_packed_) return 0;
+    return part_bytes() * static_cast<size_t>(std::max(threads, 1));
   }
 
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
@@ -87,6 +105,16 @@ class GemmKernel : public Kernel {
       const auto* bp = static_cast<const int8_t*>(io.inputs[1]);
       const auto* cp = c_ ? static_cast<const int32_t*>(io.inputs[2]) : nullptr;
       auto* yp = static_cast<uint8_t*>(io.outputs[0]);
+      if (use_packed_) {
+        const int parts = pool.threads();
+        auto* sbase = static_cast<uint8_t*>(io.scratch);
+        pool.parallel_for(parts, [&](int64_t b, int64_t e) {
+          for (int64_t p = b; p < e; ++p)
+            gemm_q8_.run(m, ap, k, yp, n, m * p / parts, m * (p + 1) / parts,
+                               sbase + static_cast<size_t>(p) * part_bytes());
+        });
+        return;
+      }
       pool.parallel_for(m, [&](int64_t b, int64_t e) {
         ref::gemm_qu8s8(m, n, k, ap, a_zero_point_, bp, cp, multipliers_.data(), y_zero_point_, y_min_, y_max_, yp, b, e);
       });
@@ -110,6 +138,8 @@ class GemmKernel : public Kernel {
   }
 
  private:
+  size_t part_bytes() const { return (gemm_q8_.scratch_bytes() + 63) / 64 * 64; }
+
   NodeCheck check_;
   bool trans_a_ = false, trans_b_ = false, quantized_ = false;
   float alpha_ = 1.0f, beta_ = 1.0f;
@@ -117,6 +147,8 @@ class GemmKernel : public Kernel {
   const TensorDesc* c_ = nullptr;
   int32_t a_zero_point_ = 0, y_zero_point_ = 0, y_min_ = 0, y_max_ = 255;
   std::vector<float> multipliers_;
+  bool use_packed_ = false;
+  Int8Gemm gemm_q8_;  // int8 B packed (JIT or Highway)
 };
 
 }  // namespace

@@ -1,0 +1,110 @@
+// Shared per-target pieces of the int8 Highway kernels: exact int16 pair dot products and the
+// requantization epilogue of qmath::requantize. Included once per target (foreach_target.h).
+#if defined(QINFER_QU8S8_COMMON_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef QINFER_QU8S8_COMMON_INL_H_
+#undef QINFER_QU8S8_COMMON_INL_H_
+#else
+#define QINFER_QU8S8_COMMON_INL_H_
+#endif
+
+#include <cstdint>
+
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace qinfer::q8 {
+namespace HWY_NAMESPACE {
+
+namespace hn = hwy::HWY_NAMESPACE;
+
+// x86 SIMD targets: pmaddwd (exact: |a| <= 255, |b| <= 128, no -32768 * -32768 pair).
+#undef QINFER_Q8_MADD
+#if HWY_ARCH_X86 && HWY_TARGET != HWY_EMU128 && HWY_TARGET != HWY_SCALAR
+#define QINFER_Q8_MADD 1
+#else
+#define QINFER_Q8_MADD 0
+#endif
+
+// An int32 vector whose lanes each hold an int16 pair (low half = even element).
+template <class D>
+struct PairOperand {
+  using V = hn::Vec<D>;
+#if QINFER_Q8_MADD
+  V v;
+  static HWY_INLINE PairOperand Load(D d, const int32_t* p) { return PairOperand{hn::LoadU(d, p)}; }
+  static HWY_INLINE PairOperand From(V x) { return PairOperand{x}; }
+#else
+  V lo, hi;  // sign-extended halves
+  static HWY_INLINE PairOperand From(V x) {
+    return PairOperand{hn::ShiftRight<16>(hn::ShiftLeft<16>(x)), hn::ShiftRight<16>(x)};
+  }
+  static HWY_INLINE PairOperand Load(D d, const int32_t* p) { return From(hn::LoadU(d, p)); }
+#endif
+};
+
+// A broadcast pair of non-negative int16 values (uint8 activations), packed lo | hi << 16.
+template <class D>
+struct PairBroadcast {
+  using V = hn::Vec<D>;
+#if QINFER_Q8_MADD
+  V v;
+  HWY_INLINE PairBroadcast(D d, int32_t pair) : v(hn::Set(d, pair)) {}
+#else
+  V lo, hi;
+  HWY_INLINE PairBroadcast(D d, int32_t pair) : lo(hn::Set(d, pair & 0xFFFF)), hi(hn::Set(d, pair >> 16)) {}
+#endif
+};
+
+// acc + lo(a) * lo(b) + hi(a) * hi(b), lane by lane, in int32 (exact).
+template <class D>
+HWY_INLINE hn::Vec<D> PairDot(D d, const PairBroadcast<D>& a, const PairOperand<D>& b, hn::Vec<D> acc) {
+#if QINFER_Q8_MADD
+  const hn::Repartition<int16_t, D> d16;
+  hn::Vec<D> unused = hn::Zero(d);
+  return hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, a.v), hn::BitCast(d16, b.v), acc, unused);
+#else
+  (void)d;
+  return hn::Add(acc, hn::Add(hn::Mul(a.lo, b.lo), hn::Mul(a.hi, b.hi)));
+#endif
+}
+
+// Same for two general pair vectors (both operands vary per lane).
+template <class D>
+HWY_INLINE hn::Vec<D> PairDotVV(D d, hn::Vec<D> a, hn::Vec<D> b, hn::Vec<D> acc) {
+#if QINFER_Q8_MADD
+  const hn::Repartition<int16_t, D> d16;
+  hn::Vec<D> unused = hn::Zero(d);
+  return hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, a), hn::BitCast(d16, b), acc, unused);
+#else
+  (void)d;
+  const PairOperand<D> pa = PairOperand<D>::From(a), pb = PairOperand<D>::From(b);
+  return hn::Add(acc, hn::Add(hn::Mul(pa.lo, pb.lo), hn::Mul(pa.hi, pb.hi)));
+#endif
+}
+
+// Requantization constants (scalar; vectors are made at the point of use and hoisted by the compiler).
+struct Requant {
+  int32_t zp, lo, hi;
+  Requant(int32_t z, int32_t l, int32_t h) : zp(z), lo(l), hi(h) {}
+};
+
+// q = clamp(round_half_even(float(acc) * mult) + zp, lo, hi), stored as Lanes(d) uint8 at out.
+// The product is clamped to [-2^30, 2^30] first: results of the reference saturate the same way
+// (any value beyond that range ends at lo or hi, since |zp| and the clamp bounds are < 2^30).
+template <class D>
+HWY_INLINE void RequantStore(D d, hn::Vec<D> acc, const float* HWY_RESTRICT mult, const Requant& rq,
+                             uint8_t* HWY_RESTRICT out) {
+  const hn::RebindToFloat<D> df;
+  const hn::Rebind<uint8_t, D> d8;
+  auto f = hn::Mul(hn::ConvertTo(df, acc), hn::LoadU(df, mult));
+  f = hn::Min(hn::Max(f, hn::Set(df, -1073741824.0f)), hn::Set(df, 1073741824.0f));
+  auto q = hn::Add(hn::NearestInt(f), hn::Set(d, rq.zp));
+  q = hn::Min(hn::Max(q, hn::Set(d, rq.lo)), hn::Set(d, rq.hi));
+  hn::StoreU(hn::DemoteTo(d8, q), d8, out);
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace qinfer::q8
+HWY_AFTER_NAMESPACE();
+
+#endif  // QINFER_QU8S8_COMMON_INL_H_

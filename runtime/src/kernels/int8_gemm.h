@@ -1,0 +1,53 @@
+// One packed uint8 x int8 GEMM (ops/reference/gemm.h contract, strided A and Y) on the best
+// kernel this CPU has: the x86 JIT (ops/gemm_qu8s8_packed.h) when it generated a variant for
+// this CPU, otherwise the Highway kernel (ops/gemm_qu8s8_hwy.h). All are bit-identical.
+// QINFER_ISA=hwy skips the JIT (to compare it with the portable kernel); QINFER_ISA=ref is
+// handled by the callers, which then keep the scalar reference.
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "gemm_qu8s8_hwy.h"
+#include "gemm_qu8s8_packed.h"
+
+namespace qinfer {
+
+class Int8Gemm {
+ public:
+  // B [n, k] row-major int8 (zero point 0), bias int32 [n] or null, multiplier float [n].
+  void pack(int64_t n, int64_t k, const int8_t* b, int32_t a_zero_point, const int32_t* bias, const float* multiplier,
+            int32_t y_zero_point, int32_t y_min, int32_t y_max) {
+    const char* isa = std::getenv("QINFER_ISA");
+    if (!(isa && std::strcmp(isa, "hwy") == 0)) {
+      auto jit = std::make_unique<PackedQu8s8Gemm>(
+          pack_qu8s8_gemm(b, bias, multiplier, n, k, a_zero_point, y_zero_point, y_min, y_max));
+      if (qu8s8_gemm_isa(*jit) != Isa::kRef) {
+        jit_ = std::move(jit);
+        return;
+      }
+    }
+    hwy_ = q8::qu8s8_gemm_pack(n, k, b, k, a_zero_point, bias, multiplier, y_zero_point, y_min, y_max);
+  }
+
+  size_t scratch_bytes() const { return jit_ ? 0 : q8::qu8s8_gemm_scratch_bytes(hwy_); }
+
+  // Rows [row_begin, row_end); `scratch` holds scratch_bytes() bytes private to this call.
+  void run(int64_t m, const uint8_t* a, int64_t lda, uint8_t* y, int64_t ldy, int64_t row_begin, int64_t row_end,
+           void* scratch) const {
+    if (jit_)
+      run_qu8s8_gemm(*jit_, m, a, lda, y, ldy, row_begin, row_end);
+    else
+      q8::qu8s8_gemm_run(hwy_, m, a, lda, y, ldy, row_begin, row_end, scratch);
+  }
+
+  const char* kernel_name() const { return jit_ ? qu8s8_gemm_variant_name(*jit_) : q8::qu8s8_kernels_target(); }
+
+ private:
+  std::unique_ptr<PackedQu8s8Gemm> jit_;
+  q8::PackedQu8s8 hwy_;
+};
+
+}  // namespace qinfer
