@@ -23,6 +23,17 @@ int64_t moved_offset(int64_t i, const Dims4& d, LayoutMove move) {
 void quantize_f32_u8(int64_t count, const float* x, float scale, int32_t zero_point, uint8_t* y,
                      const Dims4& dims, LayoutMove move) {
   const auto r = qmath::uint8_range();
+  if (move == LayoutMove::NchwToNhwc) {  // the model-input boundary: plane by plane, no index math per element
+    const int64_t hw = dims.h * dims.w;
+    for (int64_t n = 0; n < dims.n; ++n)
+      for (int64_t c = 0; c < dims.c; ++c) {
+        const float* src = x + (n * dims.c + c) * hw;
+        uint8_t* dst = y + n * hw * dims.c + c;
+        for (int64_t i = 0; i < hw; ++i)
+          dst[i * dims.c] = static_cast<uint8_t>(qmath::quantize(src[i], scale, zero_point, r.lo, r.hi));
+      }
+    return;
+  }
   for (int64_t i = 0; i < count; ++i)
     y[moved_offset(i, dims, move)] = static_cast<uint8_t>(qmath::quantize(x[i], scale, zero_point, r.lo, r.hi));
 }
