@@ -27,12 +27,13 @@ void conv_transpose2d_f32_nchw(const Conv2DGeometry& g, const float* x, const fl
           if (iy >= g.in_h) continue;
           for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
             const float wv = wk[ky * g.kernel_w + kx];
-            for (int64_t ox = 0; ox < g.out_w; ++ox) {
-              const int64_t tx = ox + g.pad_left - kx * g.dilation_w;
-              if (tx < 0 || tx % g.stride_w != 0) continue;
-              const int64_t ix = tx / g.stride_w;
-              if (ix < g.in_w) out[ox] += plane[iy * g.in_w + ix] * wv;
-            }
+            // The outputs this tap reaches are ox = ox0, ox0 + stride, ... with consecutive ix:
+            // the first ox >= 0 with (ox + pad_left - kx * dilation) a non-negative multiple of stride.
+            const int64_t shift = g.pad_left - kx * g.dilation_w;  // tx = ox + shift
+            int64_t ox = shift >= 0 ? (g.stride_w - shift % g.stride_w) % g.stride_w : -shift;
+            const float* row_in = plane + iy * g.in_w;
+            for (int64_t ix = (ox + shift) / g.stride_w; ox < g.out_w && ix < g.in_w; ox += g.stride_w, ++ix)
+              out[ox] += row_in[ix] * wv;
           }
         }
       }
