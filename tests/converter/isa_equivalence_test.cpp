@@ -1,0 +1,48 @@
+// Every int8 kernel variant gives the same bytes: the default (JIT where the CPU has it), the
+// Highway kernels (QINFER_ISA=hwy), the exact AVX2 JIT and the scalar reference, on whole models.
+#include <gtest/gtest.h>
+
+#include "qinfer/npy.h"
+#include "test_support.h"
+
+namespace qinfer {
+
+namespace {
+// Runs `qbin` on `input` under each QINFER_ISA value and expects identical output files.
+void expect_identical_across_isas(const std::string& qbin, const std::string& input, const std::string& dir) {
+  std::string first;
+  for (const char* isa : {"", "hwy", "avx2", "ref"}) {
+    const std::string out = dir + "/y_" + (*isa ? isa : "default") + ".npy";
+    const auto r = testing::run_command("QINFER_ISA=" + std::string(isa) + " " + testing::tool("qrun") + " " + qbin +
+                                        " --input " + input + " --output " + out);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const std::string bytes = testing::read_text(out);
+    if (first.empty()) first = bytes;
+    EXPECT_TRUE(bytes == first) << qbin << ": QINFER_ISA=" << isa << " differs from the default";
+  }
+}
+}  // namespace
+
+TEST(IsaEquivalence, ShippedMnistModel) {
+  const std::string d = testing::source_dir() + "/examples/mnist/data", dir = testing::temp_dir();
+  expect_identical_across_isas(testing::source_dir() + "/tests/data/golden/mnist_int8.qbin", d + "/test_images.npy", dir);
+}
+
+TEST(IsaEquivalence, SharedCnnModels) {
+  const std::string s = testing::shared_dir();
+  if (!testing::exists(s + "/models/mobilenet_v2.onnx")) GTEST_SKIP() << "../shared is absent: shared models not tested";
+  const std::string dir = testing::temp_dir();
+  // Smooth-ish deterministic input and calibration data.
+  Tensor x(DType::Float32, {2, 3, 224, 224});
+  for (int64_t i = 0; i < x.element_count(); ++i) x.data<float>()[i] = static_cast<float>((i * 7919) % 2003) / 1001.5f - 1.0f;
+  write_npy(dir + "/x.npy", x);
+  for (const char* model : {"mobilenet_v2", "resnet50"}) {
+    const std::string qbin = dir + "/" + model + ".qbin";
+    const auto c = testing::run_command(testing::tool("qconv") + " " + s + "/models/" + model + ".onnx --calib " + dir +
+                                        "/x.npy -o " + qbin);
+    ASSERT_EQ(c.exit_code, 0) << c.output;
+    expect_identical_across_isas(qbin, dir + "/x.npy", dir);
+  }
+}
+
+}  // namespace qinfer
