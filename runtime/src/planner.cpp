@@ -1,6 +1,8 @@
 #include "planner.h"
 
 #include <algorithm>
+#include <limits>
+#include <string>
 #include <numeric>
 
 #include "qinfer/error.h"
@@ -40,7 +42,13 @@ std::vector<Tensor> evaluate_node(const Model& model, const NodeDesc& node, cons
 }
 
 Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& kernels,
-               const std::vector<Shape>& input_shapes, int threads) {
+               const std::vector<Shape>& input_shapes, int threads, size_t max_memory_bytes) {
+  auto check_memory = [&](size_t bytes, const std::string& what) {
+    if (max_memory_bytes != 0 && bytes > max_memory_bytes)
+      throw Error(model.source() + ": " + what + " needs " + std::to_string(bytes) +
+                  " bytes, more than the memory limit of " + std::to_string(max_memory_bytes) +
+                  " bytes (Runtime::Options::max_memory_bytes)");
+  };
   const auto& tensors = model.tensors();
   const auto& nodes = model.nodes();
   Plan plan;
@@ -80,12 +88,20 @@ Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& k
                   " output shapes for " + std::to_string(nodes[n].outputs.size()) + " outputs");
     for (size_t o = 0; o < nodes[n].outputs.size(); ++o) {
       const Shape& s = out[o];
-      element_count(s);  // rejects negative or overflowing shapes
+      const int64_t count = element_count(s);  // rejects negative or overflowing shapes
+      const int64_t size = dtype_size(tensors[nodes[n].outputs[o]].dtype);
+      if (count > std::numeric_limits<int64_t>::max() / size)
+        throw Error(model.source() + ": " + model.describe(nodes[n]) + ": output " + std::to_string(o) +
+                    " has more bytes than a 64-bit size can hold");
+      check_memory(static_cast<size_t>(count * size), model.describe(nodes[n]) + " output " + std::to_string(o));
       plan.shapes[nodes[n].outputs[o]] = s;
       known[nodes[n].outputs[o]] = true;
     }
     if (all_known || nodes[n].op == fb::OpCode::Shape) {
       plan.at_plan_time[n] = true;
+      std::vector<const Shape*> out_ptrs;
+      for (const Shape& s : out) out_ptrs.push_back(&s);
+      check_memory(kernels[n]->scratch_bytes(in, out_ptrs, 1), model.describe(nodes[n]) + " scratch");
       std::vector<Tensor> results = evaluate_node(model, nodes[n], *kernels[n], in, values, out);
       for (size_t o = 0; o < nodes[n].outputs.size(); ++o) plan.values[nodes[n].outputs[o]] = std::move(results[o]);
     }
@@ -127,6 +143,8 @@ Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& k
       if (offset + bytes[t] <= b) break;
       offset = std::max(offset, e);
     }
+    if (offset > std::numeric_limits<size_t>::max() / 2 || bytes[t] > std::numeric_limits<size_t>::max() / 2)
+      throw Error(model.source() + ": tensor '" + tensors[t].name + "' does not fit in a 64-bit address space");
     plan.offsets[t] = offset;
     plan.arena_bytes = std::max(plan.arena_bytes, offset + bytes[t]);
     placed.push_back(t);
@@ -143,6 +161,7 @@ Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& k
   }
   plan.scratch_offset = (plan.arena_bytes + kAlign - 1) / kAlign * kAlign;
   plan.arena_bytes = plan.scratch_offset + (scratch + kAlign - 1) / kAlign * kAlign;
+  check_memory(plan.arena_bytes, "the working memory of one run (activations and scratch)");
   return plan;
 }
 

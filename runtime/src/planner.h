@@ -27,7 +27,7 @@ struct Plan {
 };
 
 Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& kernels,
-               const std::vector<Shape>& input_shapes, int threads);
+               const std::vector<Shape>& input_shapes, int threads, size_t max_memory_bytes = 0);
 
 // Runs one node on known input values (nullptr for absent inputs) and returns its outputs, with
 // the given output shapes and the model's output dtypes. Used for plan-time values and by the

@@ -109,7 +109,7 @@ std::shared_ptr<const Plan> Runtime::Impl::plan_for(const std::vector<Shape>& sh
     auto it = plans.find(shapes);
     if (it != plans.end()) return it->second;
   }
-  auto plan = std::make_shared<const Plan>(make_plan(model, kernels, shapes, pool.threads()));
+  auto plan = std::make_shared<const Plan>(make_plan(model, kernels, shapes, pool.threads(), options.max_memory_bytes));
   std::lock_guard<std::mutex> lock(mutex);
   return plans.emplace(shapes, std::move(plan)).first->second;
 }

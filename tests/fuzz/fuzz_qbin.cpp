@@ -8,7 +8,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
-    qinfer::Runtime rt(data, size);
+    qinfer::Runtime::Options options;
+    options.max_memory_bytes = size_t{256} << 20;  // a legal model needing more is refused, not run
+    qinfer::Runtime rt(data, size, options);
     std::map<std::string, qinfer::Tensor> inputs;
     for (const qinfer::TensorInfo& info : rt.inputs()) {
       std::vector<int64_t> shape = info.shape;

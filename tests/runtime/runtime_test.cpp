@@ -50,6 +50,17 @@ TEST(Runtime, RunsWithAnyBatchOnASymbolicDimension) {
   }
 }
 
+TEST(Runtime, RefusesAnInputShapeThatNeedsMoreThanTheMemoryLimit) {
+  const std::vector<uint8_t> bytes = testing::relu_add_model();
+  Runtime::Options opts;
+  opts.max_memory_bytes = 64 * 1024;
+  const Runtime rt(bytes.data(), bytes.size(), opts);
+  EXPECT_NO_THROW(rt.run(Tensor(DType::Float32, {16, 4})));  // a few hundred bytes
+  const std::string error = run_error(rt, Tensor(DType::Float32, {100000, 4}));  // 1.6 MB per tensor
+  EXPECT_NE(error.find("memory limit of 65536 bytes"), std::string::npos) << error;
+  EXPECT_NO_THROW(rt.run(Tensor(DType::Float32, {3, 4})));  // the refusal left the runtime usable
+}
+
 TEST(Runtime, NamedInputsAndErrors) {
   const Runtime rt = tiny_runtime();
   Tensor x(DType::Float32, {2, 4});

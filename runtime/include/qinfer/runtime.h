@@ -41,6 +41,11 @@ class Runtime {
  public:
   struct Options {
     int threads = 1;  // worker threads used inside one run() call
+    // Upper bound on the working memory of one run() (arena: activations and kernel scratch)
+    // and on every tensor computed while planning. A model or input shape that needs more is
+    // refused with an Error naming the node and the size, before anything is allocated.
+    // 0: no bound beyond what the allocator grants.
+    size_t max_memory_bytes = 0;
     // Called after every node with each tensor it produced (calibration, debugging). The view
     // is valid only during the call. Slows run(): leave empty in production.
     std::function<void(const TensorView&)> observer;
