@@ -1,19 +1,19 @@
 #!/usr/bin/env node
 // Times one ONNX model on ONNX Runtime (CPU) with a .npy input, for perf/compare.
 // Usage: node run_ort.js --model M.onnx --input X.npy [--threads N] [--warmup N] [--repeat N]
-//                        [--output Y.npy]
+//                        [--optimize all|basic|extended|disabled] [--output Y.npy]   (several outputs: Y.<name>.npy each)
 // Prints exactly: median_ms=<v>, min_ms=<v>, max_rss_mb=<v> (one per line) on stdout.
 'use strict';
 const fs = require('fs');
 const ort = require('onnxruntime-node');
 
 function parseArgs(argv) {
-  const opts = { threads: 1, warmup: 3, repeat: 10 };
+  const opts = { threads: 1, warmup: 3, repeat: 10, optimize: 'all' };
   const ints = new Set(['threads', 'warmup', 'repeat']);
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
     const val = argv[i + 1];
-    if (!['model', 'input', 'output', ...ints].includes(key) || val === undefined) {
+    if (!['model', 'input', 'output', 'optimize', ...ints].includes(key) || val === undefined) {
       throw new Error(`bad argument '${argv[i]}'`);
     }
     opts[key] = ints.has(key) ? parseInt(val, 10) : val;
@@ -76,7 +76,7 @@ async function main() {
   const session = await ort.InferenceSession.create(opts.model, {
     intraOpNumThreads: opts.threads,
     interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: opts.optimize,  // 'disabled' runs the graph as written (no fusions)
     executionMode: 'sequential',
   });
   if (session.inputNames.length !== 1) {
@@ -98,8 +98,12 @@ async function main() {
   const median = n % 2 ? times[(n - 1) / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
 
   if (opts.output) {
-    const y = out[session.outputNames[0]];
-    writeNpyF32(opts.output, y.data, y.dims);
+    // One output: Y.npy; several: Y.<output name>.npy each (as qrun does).
+    const names = session.outputNames;
+    for (const name of names) {
+      const path = names.length === 1 ? opts.output : opts.output.replace(/\.npy$/, '') + '.' + name + '.npy';
+      writeNpyF32(path, out[name].data, out[name].dims);
+    }
   }
   const rssMb = process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
   console.log(`median_ms=${median.toFixed(4)}`);

@@ -111,6 +111,14 @@ TEST(RealModelsFp32, MiniBertTwoLengths) {
   expect_case(rt, testing::token_ids({1, 128}), "bert_l128");
 }
 
+TEST(RealModelsFp32, MnistMobileNetV2ResNet50) {
+  for (const char* m : {"mnist_cnn.onnx", "mobilenet_v2.onnx", "resnet50.onnx"}) REQUIRE_SHARED(model_path(m));
+  expect_case(Runtime(convert_model(model_path("mnist_cnn.onnx"))), testing::ramp({2, 1, 28, 28}, 37, 11, 101, 100.0f, 0.0f),
+              "mnist_2");
+  expect_case(Runtime(convert_model(model_path("mobilenet_v2.onnx"))), testing::ramp({1, 3, 224, 224}), "mobilenet_v2_224");
+  expect_case(Runtime(convert_model(model_path("resnet50.onnx"))), testing::ramp({1, 3, 224, 224}), "resnet50_224");
+}
+
 // ---- int8: every model converts with calibration and runs; nodes without int8 kernels stay
 // fp32 behind Quantize/Dequantize.
 
