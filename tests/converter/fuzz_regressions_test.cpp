@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "fuzz/fuzz_limits.h"
 #include "qinfer/runtime.h"
 #include "test_support.h"
 
@@ -46,14 +47,15 @@ TEST(FuzzRegressions, QbinInputsLoadOrFailCleanly) {
     const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     try {
       Runtime::Options options;
-      options.max_memory_bytes = size_t{256} << 20;  // as fuzz_qbin: refuse, do not allocate, huge plans
+      options.max_memory_bytes = fuzz::kMaxMemoryBytes;  // as fuzz_qbin: refuse, do not allocate, huge plans
       Runtime rt(bytes.data(), bytes.size(), options);
+      if (!fuzz::cheap_geometry(reinterpret_cast<const uint8_t*>(bytes.data()))) continue;  // as fuzz_qbin
       std::map<std::string, Tensor> inputs;
       bool small = true;
       for (const TensorInfo& info : rt.inputs()) {
         std::vector<int64_t> shape = info.shape;
         for (int64_t& d : shape) d = d < 0 ? 1 : d;
-        small = small && element_count(shape) <= (int64_t{1} << 16);
+        small = small && element_count(shape) <= fuzz::kMaxInputElements;
         if (small) inputs.emplace(info.name, Tensor(info.dtype, shape));
       }
       if (small) rt.run(inputs);
