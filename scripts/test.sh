@@ -17,7 +17,7 @@ if [ "${1:-}" != "--quick" ]; then
   cmake --build build-tsan -j2 --target runtime_tests ops_tests
   ctest --test-dir build-tsan --output-on-failure -R "^(Runtime|Loader|Npy|Conv|Quant)"
   echo "== aarch64: runtime and its tests cross-compiled, run under qemu"
-  ./scripts/test_aarch64.sh
+  X86_BIN=build-asan/bin ./scripts/test_aarch64.sh
   echo "== libFuzzer: 60 s per target"
   tests/fuzz/run_fuzzers.sh 60
 fi

@@ -2,6 +2,7 @@
 // Highway kernels (QINFER_ISA=hwy), the exact AVX2 JIT and the scalar reference, on whole models.
 #include <gtest/gtest.h>
 
+#include "model_inputs.h"
 #include "qinfer/npy.h"
 #include "test_support.h"
 
@@ -42,6 +43,39 @@ TEST(IsaEquivalence, SharedCnnModels) {
                                         "/x.npy -o " + qbin);
     ASSERT_EQ(c.exit_code, 0) << c.output;
     expect_identical_across_isas(qbin, dir + "/x.npy", dir);
+  }
+}
+
+// The other shared models: each converted with calibration from its own kind of input, run on
+// another input of that kind.
+TEST(IsaEquivalence, SharedOcrAndSequenceModels) {
+  const std::string s = testing::shared_dir();
+  if (!testing::exists(s + "/models/mini_bert.onnx")) GTEST_SKIP() << "../shared is absent: shared models not tested";
+  const std::string dir = testing::temp_dir();
+  const Tensor page = testing::ocr_page(), page1 = read_npy(testing::ocr_dir() + "/pages/page_001.npy");
+  struct Case {
+    const char* model;
+    Tensor calib, input;
+  };
+  const Case cases[] = {
+      {"ppocr/ch_PP-OCRv4_det_infer.onnx", testing::crop(page1, 64, 64, 320, 320), testing::crop(page, 96, 128, 320, 320)},
+      {"ppocr/ch_PP-OCRv4_rec_infer.onnx", testing::pad_width(testing::ocr_line(3), 320),
+       testing::pad_width(testing::ocr_line(2), 320)},
+      {"ppocr/ch_ppocr_mobile_v2.0_cls_infer.onnx", testing::pad_width(testing::ocr_line(3), 192),
+       testing::pad_width(testing::ocr_line(1), 192)},
+      {"crnn_lstm.onnx", testing::ramp({1, 1, 32, 128}, 31, 7), testing::ramp({1, 1, 32, 128})},
+      {"mini_bert.onnx", testing::token_ids({1, 32}, 7000), testing::token_ids({1, 32})},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    const std::string tag = std::to_string(n++), qbin = dir + "/m" + tag + ".qbin";
+    write_npy(dir + "/calib" + tag + ".npy", c.calib);
+    write_npy(dir + "/x" + tag + ".npy", c.input);
+    const auto r = testing::run_command(testing::tool("qconv") + " " + s + "/models/" + c.model + " --calib " + dir +
+                                        "/calib" + tag + ".npy -q -o " + qbin);
+    ASSERT_EQ(r.exit_code, 0) << c.model << "\n" << r.output;
+    SCOPED_TRACE(c.model);
+    expect_identical_across_isas(qbin, dir + "/x" + tag + ".npy", dir);
   }
 }
 
