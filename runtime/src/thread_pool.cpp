@@ -2,9 +2,21 @@
 
 #include <algorithm>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define QINFER_PAUSE() _mm_pause()
+#elif defined(__aarch64__)
+#define QINFER_PAUSE() asm volatile("yield")
+#else
+#define QINFER_PAUSE() ((void)0)
+#endif
+
 namespace qinfer {
 
 namespace {
+// About 50-100 microseconds of checking before a worker sleeps, or the caller yields its core.
+constexpr int kSpinRounds = 10000;
+
 // Chunk `index` of `parts` over [0, count).
 std::pair<int64_t, int64_t> chunk(int64_t count, int parts, int index) {
   const int64_t base = count / parts, extra = count % parts;
@@ -20,7 +32,7 @@ ThreadPool::ThreadPool(int threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
+    stop_.store(true);
   }
   wake_.notify_all();
   for (std::thread& t : workers_) t.join();
@@ -34,41 +46,46 @@ void ThreadPool::parallel_for(int64_t count, const std::function<void(int64_t, i
     return;
   }
   const int parts = threads();
+  job_ = &fn;
+  job_count_ = count;
+  pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
   {
+    // Under the mutex so that a worker going to sleep cannot miss the step.
     std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &fn;
-    job_count_ = count;
-    pending_ = static_cast<int>(workers_.size());
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
   const auto mine = chunk(count, parts, 0);
   if (mine.first < mine.second) fn(mine.first, mine.second);
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [this] { return pending_ == 0; });
+  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
+    if (spin < kSpinRounds) {
+      QINFER_PAUSE();
+    } else {
+      std::this_thread::yield();  // a worker lost its core: let it run
+    }
+  }
   job_ = nullptr;
 }
 
 void ThreadPool::worker_loop(int index) {
   uint64_t seen = 0;
   for (;;) {
-    const std::function<void(int64_t, int64_t)>* job;
-    int64_t count;
-    {
+    // Spin for the next loop, then sleep until one comes.
+    int spin = 0;
+    while (generation_.load(std::memory_order_acquire) == seen && !stop_.load(std::memory_order_relaxed) &&
+           spin < kSpinRounds) {
+      QINFER_PAUSE();
+      ++spin;
+    }
+    if (generation_.load(std::memory_order_acquire) == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      job = job_;
-      count = job_count_;
+      wake_.wait(lock, [&] { return stop_.load() || generation_.load(std::memory_order_acquire) != seen; });
     }
-    const auto mine = chunk(count, threads(), index);
-    if (mine.first < mine.second) (*job)(mine.first, mine.second);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      --pending_;
-    }
-    done_.notify_one();
+    if (stop_.load()) return;
+    seen = generation_.load(std::memory_order_acquire);
+    const auto mine = chunk(job_count_, threads(), index);
+    if (mine.first < mine.second) (*job_)(mine.first, mine.second);
+    pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
 

@@ -1,6 +1,11 @@
 // A fixed pool of worker threads that splits one loop at a time into contiguous chunks.
+//
+// A model runs one loop per op, often only microseconds long; waking a sleeping thread costs tens
+// of microseconds. So after a loop the workers spin for a short while (kSpinRounds checks) for the
+// next one before they sleep, and the caller spins for the workers to finish.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -31,12 +36,12 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex busy_;  // held by the thread whose loop the workers are running
   std::mutex mutex_;
-  std::condition_variable wake_, done_;
-  const std::function<void(int64_t, int64_t)>* job_ = nullptr;
+  std::condition_variable wake_;
+  const std::function<void(int64_t, int64_t)>* job_ = nullptr;  // written before generation_ moves
   int64_t job_count_ = 0;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool stop_ = false;
+  std::atomic<uint64_t> generation_{0};  // one step per loop; workers wait for it to move
+  std::atomic<int> pending_{0};          // workers still running the current loop
+  std::atomic<bool> stop_{false};
 };
 
 }  // namespace qinfer
