@@ -8,6 +8,7 @@ markdown table:
   resnet50      the images made like shared/tools/make_torchvision.py's smooth_images
   ppocr_det     IoU of the text map thresholded at 0.3 vs fp32, pages 0-3 (calibrated on those pages)
 Usage: perf/quality.py [--models a,b] [--methods minmax,mse] [--build-dir build] [--shared ../shared]
+                      [--qconv-flags "--bias-correction 2"]
 """
 import argparse
 import importlib.machinery
@@ -36,13 +37,14 @@ def cosine(a, b):
 
 
 class Tools:
-    def __init__(self, build, work):
+    def __init__(self, build, work, qconv_flags=()):
         self.qconv, self.qrun, self.work = os.path.join(build, "bin/qconv"), os.path.join(build, "bin/qrun"), work
+        self.qconv_flags = list(qconv_flags)
 
     def convert(self, onnx, calib, method, name):
         out = os.path.join(self.work, name + ".qbin")
         args = [self.qconv, onnx, "-o", out]
-        args += ["--no-quantize"] if method is None else ["--calib", calib, "--method", method]
+        args += ["--no-quantize"] if method is None else ["--calib", calib, "--method", method] + self.qconv_flags
         run(args)
         return out
 
@@ -99,10 +101,11 @@ def main():
     ap.add_argument("--methods", default="minmax,percentile,entropy,mse")
     ap.add_argument("--build-dir", default=os.path.join(HERE, "..", "build"))
     ap.add_argument("--shared", default=os.path.join(HERE, "..", "..", "shared"))
+    ap.add_argument("--qconv-flags", default="", help='extra qconv flags for every int8 conversion, e.g. "--bias-correction 2"')
     args = ap.parse_args()
     methods = args.methods.split(",")
     with tempfile.TemporaryDirectory() as work:
-        t = Tools(args.build_dir, work)
+        t = Tools(args.build_dir, work, args.qconv_flags.split())
         print("| model | metric | " + " | ".join(["fp32"] + methods) + " |")
         print("|---|---|" + "---|" * (len(methods) + 1))
         for name in args.models.split(","):

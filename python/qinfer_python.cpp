@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "qinfer/converter.h"
+#include "qinfer/image.h"
+#include "qinfer/preprocess.h"
 #include "qinfer/runtime.h"
 #include "qinfer/version.h"
 
@@ -21,6 +23,7 @@ const char* numpy_name(qinfer::DType d) {
     case qinfer::DType::Int8: return "int8";
     case qinfer::DType::Int32: return "int32";
     case qinfer::DType::Int64: return "int64";
+    case qinfer::DType::Bool: return "bool";
   }
   return "?";
 }
@@ -82,6 +85,27 @@ std::vector<py::array> run(const qinfer::Runtime& rt, const py::object& inputs) 
   return result;
 }
 
+// A uint8 numpy array of shape (H, W) or (H, W, C), C in 1..4, as an Image (copied).
+qinfer::Image to_image(const py::array& array) {
+  if (!array.dtype().is(py::dtype("uint8")) || array.ndim() < 2 || array.ndim() > 3)
+    throw qinfer::Error("an image must be a uint8 numpy array of shape (H, W) or (H, W, C), got " +
+                        std::string(py::str(array.dtype())) + " with " + std::to_string(array.ndim()) + " dimensions");
+  const py::array c = py::array::ensure(array, py::array::c_style);
+  qinfer::Image im;
+  im.height = static_cast<int>(c.shape(0));
+  im.width = static_cast<int>(c.shape(1));
+  im.channels = c.ndim() == 3 ? static_cast<int>(c.shape(2)) : 1;
+  const auto* p = static_cast<const uint8_t*>(c.data());
+  im.pixels.assign(p, p + c.nbytes());
+  return im;
+}
+
+py::array image_to_numpy(const qinfer::Image& im) {
+  py::array out(py::dtype("uint8"), std::vector<py::ssize_t>{im.height, im.width, im.channels});
+  std::memcpy(out.mutable_data(), im.pixels.data(), im.pixels.size());
+  return out;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(qinfer, m) {
@@ -107,13 +131,31 @@ PYBIND11_MODULE(qinfer, m) {
         return l;
       })
       .def_property_readonly("metadata", &qinfer::Runtime::metadata)
+      .def("preprocess",
+           [](const qinfer::Runtime& rt, const py::array& image) {
+             return to_numpy(qinfer::preprocess_image(to_image(image), rt.metadata()));
+           },
+           py::arg("image"),
+           "The model input for a uint8 HWC image (numpy, e.g. from qinfer.read_image) with the preprocessing "
+           "recorded by qconv --preprocess; a float32 array with a batch dimension of 1.")
       .def("run", &run, py::arg("inputs"),
            "Runs the model on a numpy array (single-input models) or a dict {input name: array}; returns the "
            "outputs as a list of numpy arrays in the order of `outputs`.");
 
+  m.def("read_image", [](const std::string& path, int channels) { return image_to_numpy(qinfer::read_image(path, channels)); },
+        py::arg("path"), py::arg("channels") = 0,
+        "Decodes a PNG/JPEG file to a uint8 array of shape (H, W, C); channels 0 keeps the file's, 1 gray, 3 RGB.");
+  m.def("preprocess",
+        [](const py::array& image, const std::string& spec) {
+          return to_numpy(qinfer::preprocess_image(to_image(image), qinfer::parse_preprocess(spec)));
+        },
+        py::arg("image"), py::arg("spec"),
+        "Applies a --preprocess SPEC to a uint8 HWC image; returns the float32 model input (batch of 1).");
+
   m.def("convert",
         [](const std::string& onnx, const std::string& output, const std::optional<std::string>& calib, bool quantize,
-           const std::string& method, double percentile, const std::optional<std::string>& emit_qdq, int threads) {
+           const std::string& method, double percentile, const std::optional<std::string>& emit_qdq, int threads,
+           const std::string& preprocess, int64_t calib_limit) {
           qinfer::ConvertOptions o;
           o.onnx_path = onnx;
           o.output_path = output;
@@ -123,6 +165,8 @@ PYBIND11_MODULE(qinfer, m) {
           o.percentile = percentile;
           o.qdq_path = emit_qdq.value_or("");
           o.threads = threads;
+          o.preprocess = preprocess;
+          o.calib_limit = calib_limit;
           qinfer::ConvertSummary s;
           {
             py::gil_scoped_release release;
@@ -140,7 +184,8 @@ PYBIND11_MODULE(qinfer, m) {
         },
         py::arg("onnx_path"), py::arg("output"), py::arg("calib") = py::none(), py::arg("quantize") = true,
         py::arg("method") = "percentile", py::arg("percentile") = 99.999, py::arg("emit_qdq") = py::none(),
-        py::arg("threads") = 1,
-        "Converts an ONNX model to a .qbin (int8 unless quantize=False; calib: .npy batch or folder of .npy). "
+        py::arg("threads") = 1, py::arg("preprocess") = "", py::arg("calib_limit") = 0,
+        "Converts an ONNX model to a .qbin (int8 unless quantize=False; calib: .npy batch, folder of .npy, or folder "
+        "of PNG/JPEG images with preprocess=SPEC, which is also recorded in the qbin; calib_limit caps the samples). "
         "Returns a summary dict. Nothing is written on error.");
 }

@@ -8,7 +8,7 @@ packages=(
   libxbyak-dev libhwy-dev                     # JIT (x86) and portable SIMD kernels
   libcli11-dev                                # command-line parsing of qconv / qrun
   libstb-dev                                  # PNG/JPEG decoding (qinfer_image)
-  nlohmann-json3-dev                          # qinfo --json
+  nlohmann-json3-dev                          # qinfo --json, qconv --report-json
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and microbenchmarks
   clang libclang-rt-14-dev                    # libFuzzer targets (tests/fuzz)
   python3-numpy python3-onnx                  # test-data scripts

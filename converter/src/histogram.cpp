@@ -43,6 +43,27 @@ void Histogram::add(const float* data, int64_t count) {
   }
 }
 
+Histogram Histogram::restore(const std::string& what, double limit, double total, double zeros, float min, float max,
+                             std::vector<double> counts) {
+  auto fail = [&](const std::string& rule) { throw Error(what + ": " + rule); };
+  if (counts.size() != static_cast<size_t>(kBins))
+    fail("has " + std::to_string(counts.size()) + " bins, expected " + std::to_string(kBins));
+  double sum = 0.0;
+  for (double c : counts) {
+    if (!(c >= 0.0) || !std::isfinite(c)) fail("has a bin count that is negative or not finite");
+    sum += c;
+  }
+  if (!std::isfinite(limit) || limit < 0.0 || (total > 0.0 && limit <= 0.0)) fail("has an invalid limit " + std::to_string(limit));
+  if (sum != total) fail("its bin counts add up to " + std::to_string(sum) + ", not its total " + std::to_string(total));
+  if (!(zeros >= 0.0 && zeros <= total)) fail("has " + std::to_string(zeros) + " zeros out of " + std::to_string(total) + " values");
+  if (total > 0.0 && !(std::isfinite(min) && std::isfinite(max) && min <= max && std::fabs(min) <= limit && std::fabs(max) <= limit))
+    fail("has min " + std::to_string(min) + " / max " + std::to_string(max) + " outside its limit " + std::to_string(limit));
+  Histogram h;
+  h.counts_ = std::move(counts);
+  h.limit_ = limit, h.total_ = total, h.zeros_ = zeros, h.min_ = min, h.max_ = max;
+  return h;
+}
+
 RangeMethod parse_range_method(const std::string& name) {
   if (name == "minmax") return RangeMethod::MinMax;
   if (name == "percentile") return RangeMethod::Percentile;

@@ -24,6 +24,11 @@ class Histogram {
   double total() const { return total_; }
   double zeros() const { return zeros_; }  // values exactly 0 (exact on every grid; ReLU makes many)
 
+  // A histogram from saved parts (the calibration cache); throws Error naming `what` when they
+  // are inconsistent (wrong bin count, negative or non-finite counts, totals that do not add up).
+  static Histogram restore(const std::string& what, double limit, double total, double zeros, float min, float max,
+                           std::vector<double> counts);
+
  private:
   void grow_to(double magnitude);
 

@@ -23,7 +23,8 @@ const std::vector<std::string>& supported_onnx_ops() {
       "LSTM",         "Log",        "MatMul",      "MaxPool",            "Mul",        "Neg",       "Pow",
       "Range",        "Reciprocal", "ReduceMean",  "Relu",               "Reshape",    "Resize",    "Shape",
       "Sigmoid",      "Slice",      "Softmax",     "Sqrt",               "Squeeze",    "Sub",       "Tanh",
-      "Transpose",    "Unsqueeze",  "Upsample"};
+      "Transpose",    "Unsqueeze",  "Upsample",    "Pad",                "Split",      "Where",
+      "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger"};
   return ops;
 }
 
@@ -41,9 +42,10 @@ DType convert_dtype(int onnx_type, const std::string& what) {
     case onnx::TensorProto::INT8: return DType::Int8;
     case onnx::TensorProto::INT32: return DType::Int32;
     case onnx::TensorProto::INT64: return DType::Int64;
+    case onnx::TensorProto::BOOL: return DType::Bool;
     default:
       throw Error(what + ": element type " + onnx::TensorProto_DataType_Name(onnx_type) +
-                  " is not supported (float, uint8, int8, int32, int64 are)");
+                  " is not supported (float, uint8, int8, int32, int64, bool are)");
   }
 }
 
@@ -100,8 +102,10 @@ Tensor convert_tensor(const onnx::TensorProto& t, const std::string& model_dir, 
     copy_field(t.int64_data(), [&](int i, int64_t v) { out.data<int64_t>()[i] = v; });
   } else if (dtype == DType::Int32) {
     copy_field(t.int32_data(), [&](int i, int32_t v) { out.data<int32_t>()[i] = v; });
-  } else if (dtype == DType::UInt8) {
-    copy_field(t.int32_data(), [&](int i, int32_t v) { out.data<uint8_t>()[i] = static_cast<uint8_t>(v); });
+  } else if (dtype == DType::UInt8 || dtype == DType::Bool) {  // bool: 0 or 1 in int32_data
+    copy_field(t.int32_data(), [&](int i, int32_t v) {
+      static_cast<uint8_t*>(out.raw_data())[i] = dtype == DType::Bool ? v != 0 : static_cast<uint8_t>(v);
+    });
   } else {
     copy_field(t.int32_data(), [&](int i, int32_t v) { out.data<int8_t>()[i] = static_cast<int8_t>(v); });
   }

@@ -1,6 +1,8 @@
 #include "onnx_sanity.h"
 
 #include <algorithm>
+#include <functional>
+#include <vector>
 
 #include "qinfer/error.h"
 
@@ -15,7 +17,8 @@ struct Rule {
 constexpr Rule kRules[] = {{"strides", 1}, {"dilations", 1}, {"kernel_shape", 1}, {"pads", 0}, {"output_padding", 0}};
 constexpr int64_t kMaxValue = int64_t{1} << 31;  // far beyond any real model; keeps arithmetic in range
 bool is_window_op(const std::string& op) {
-  return op == "Conv" || op == "ConvTranspose" || op == "MaxPool" || op == "AveragePool" || op == "LpPool";
+  return op == "Conv" || op == "ConvTranspose" || op == "MaxPool" || op == "AveragePool" || op == "LpPool" ||
+         op == "QLinearConv" || op == "ConvInteger";
 }
 
 // onnx's convPoolShapeInference indexes strides/dilations/pads by kernel rank and the input
@@ -38,15 +41,23 @@ void check_window_lengths(const onnx::NodeProto& n, const onnx::GraphProto& g, c
   }
   if (spatial == 0) throw Error(who + ": window attributes are empty");
   // Declared ranks of the data input and of an initializer weight must be spatial + 2.
-  auto declared_rank = [&](const std::string& name) -> int64_t {
+  std::function<int64_t(const std::string&, int)> declared_rank = [&](const std::string& name, int depth) -> int64_t {
     for (const auto& v : g.input())
       if (v.name() == name && v.type().tensor_type().has_shape()) return v.type().tensor_type().shape().dim_size();
     for (const auto& t : g.initializer())
       if (t.name() == name) return t.dims_size();
+    // A weight behind QuantizeLinear / DequantizeLinear (QDQ models) has its initializer's rank.
+    for (const auto& p : g.node())
+      if ((p.op_type() == "DequantizeLinear" || p.op_type() == "QuantizeLinear") && p.output_size() > 0 &&
+          p.output(0) == name && p.input_size() > 0 && depth < 4)
+        return declared_rank(p.input(0), depth + 1);
     return -1;
   };
-  for (int i = 0; i < std::min(n.input_size(), 2); ++i) {
-    const int64_t rank = declared_rank(n.input(i));
+  // Data and weight inputs: QLinearConv's weight is its input 3.
+  const std::vector<int> checked = n.op_type() == "QLinearConv" ? std::vector<int>{0, 3} : std::vector<int>{0, 1};
+  for (int i : checked) {
+    if (i >= n.input_size()) continue;
+    const int64_t rank = declared_rank(n.input(i), 0);
     if (rank >= 0) {
       if (rank < 3) throw Error(who + ": input '" + n.input(i) + "' has rank " + std::to_string(rank) + ", needs at least 3");
       agree("input '" + n.input(i) + "'", rank - 2);

@@ -74,7 +74,7 @@ const Lowered* lower_simple(const std::string& op) {
       {"Erf", {fb::OpCode::Erf}},     {"Tanh", {fb::OpCode::Tanh}},       {"Exp", {fb::OpCode::Exp}},
       {"Log", {fb::OpCode::Log}},     {"Neg", {fb::OpCode::Neg}},         {"Abs", {fb::OpCode::Abs}},
       {"Reciprocal", {fb::OpCode::Reciprocal}}, {"MatMul", {fb::OpCode::MatMul}}, {"Slice", {fb::OpCode::Slice}},
-      {"Range", {fb::OpCode::Range}}};
+      {"Range", {fb::OpCode::Range}}, {"Where", {fb::OpCode::Where}}};
   const auto it = table.find(op);
   return it == table.end() ? nullptr : &it->second;
 }
@@ -86,6 +86,7 @@ fb::DType cast_target(const ir::Graph& g, const ir::Node& n) {
     case 3: return fb::DType::Int8;
     case 6: return fb::DType::Int32;
     case 7: return fb::DType::Int64;
+    case 9: return fb::DType::Bool;
     default:
       throw Error(g.source + ": " + n.describe() + ": cast to ONNX type " + std::to_string(n.get_int("to", 0)) +
                   " is not supported (float, uint8, int8, int32, int64 are)");
@@ -104,6 +105,7 @@ Lowered lower_constant_of_shape(FlatBufferBuilder& b, const ir::Graph& g, const 
       case DType::Int32: i = t->data<int32_t>()[0]; break;
       case DType::UInt8: i = t->data<uint8_t>()[0]; break;
       case DType::Int8: i = t->data<int8_t>()[0]; break;
+      case DType::Bool: i = static_cast<const uint8_t*>(t->raw_data())[0] != 0; break;
     }
   }
   return {fb::OpCode::ConstantOfShape, fb::OpOptions::ConstantOfShapeOptions, fb::CreateConstantOfShapeOptions(b, f, i).Union()};
@@ -178,11 +180,11 @@ Lowered lower(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
                                    n.get_int("ceil_mode", 0) != 0);
     return {fb::OpCode::MaxPool, fb::OpOptions::PoolOptions, o.Union()};
   }
-  if (n.op == "Gemm") {
+  if (n.op == "Gemm" || n.op == "qinfer.DynamicMatMul") {  // the dynamic form: transB = 1 (dynamic_quant.cpp)
     const fb::Activation act = fused_activation(n, &lo, &hi);
     auto o = fb::CreateGemmOptions(b, n.get_float("alpha", 1.0f), n.get_float("beta", 1.0f), n.get_int("transA", 0) != 0,
                                    n.get_int("transB", 0) != 0, act, lo, hi);
-    return {fb::OpCode::Gemm, fb::OpOptions::GemmOptions, o.Union()};
+    return {n.op == "Gemm" ? fb::OpCode::Gemm : fb::OpCode::DynamicQuantMatMul, fb::OpOptions::GemmOptions, o.Union()};
   }
   if (n.op == "Add") {
     const fb::Activation act = fused_activation(n, &lo, &hi);
@@ -200,6 +202,10 @@ Lowered lower(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
   if (n.op == "HardSigmoid")
     return {fb::OpCode::HardSigmoid, fb::OpOptions::HardSigmoidOptions,
             fb::CreateHardSigmoidOptions(b, n.get_float("alpha", 0.2f), n.get_float("beta", 0.5f)).Union()};
+  if (n.op == "HardSwish")  // ONNX HardSwish (opset 14) or passes::fuse_hardswish, with its folded affine
+    return {fb::OpCode::HardSwish, fb::OpOptions::HardSwishOptions,
+            fb::CreateHardSwishOptions(b, n.get_float("qinfer.post_mul", 1.0f), n.get_float("qinfer.post_add", 0.0f),
+                                       n.get_float("qinfer.pre_mul", 1.0f), n.get_float("qinfer.pre_add", 0.0f)).Union()};
   if (n.op == "Cast") return {fb::OpCode::Cast, fb::OpOptions::CastOptions, fb::CreateCastOptions(b, cast_target(g, n)).Union()};
   if (n.op == "Softmax")
     return {fb::OpCode::Softmax, fb::OpOptions::SoftmaxOptions,
@@ -240,15 +246,26 @@ Lowered lower(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
     return {fb::OpCode::AveragePool, fb::OpOptions::PoolOptions, o.Union()};
   }
   if (n.op == "Resize") return lower_resize(b, g, n);
-  if (n.op == "LSTM") {
+  if (n.op == "LSTM" || n.op == "qinfer.DynamicLSTM") {
     const std::string dir = n.get_string("direction", "forward");
     const fb::LSTMDirection d = dir == "forward" ? fb::LSTMDirection::Forward
                                 : dir == "reverse" ? fb::LSTMDirection::Reverse
                                 : dir == "bidirectional" ? fb::LSTMDirection::Bidirectional
                                 : throw Error(g.source + ": " + n.describe() + ": unknown direction '" + dir + "'");
-    return {fb::OpCode::LSTM, fb::OpOptions::LSTMOptions,
+    return {n.op == "LSTM" ? fb::OpCode::LSTM : fb::OpCode::DynamicQuantLSTM, fb::OpOptions::LSTMOptions,
             fb::CreateLSTMOptions(b, static_cast<int32_t>(n.get_int("hidden_size", 0)), d).Union()};
   }
+  if (n.op == "Pad") {  // after passes::normalize_pad_split: inputs (data, pads, value)
+    const std::string mode = n.get_string("mode", "constant");
+    const fb::PadMode m = mode == "constant" ? fb::PadMode::Constant
+                          : mode == "reflect" ? fb::PadMode::Reflect
+                          : mode == "edge"    ? fb::PadMode::Edge
+                                              : throw Error(g.source + ": " + n.describe() + ": mode '" + mode + "' is not supported");
+    return {fb::OpCode::Pad, fb::OpOptions::PadOptions, fb::CreatePadOptions(b, m).Union()};
+  }
+  if (n.op == "Split")  // num_outputs (opset 18) without sizes: ceil-sized parts, the last one smaller
+    return {fb::OpCode::Split, fb::OpOptions::SplitOptions,
+            fb::CreateSplitOptions(b, static_cast<int32_t>(n.get_int("axis", 0)), n.has("num_outputs")).Union()};
   if (n.op == "qinfer.Quantize") return {fb::OpCode::Quantize};
   if (n.op == "qinfer.Dequantize") return {fb::OpCode::Dequantize};
   throw Error(g.source + ": " + n.describe() + ": op '" + n.op + "' cannot be written to qbin by this version");

@@ -20,6 +20,7 @@ int onnx_type(DType d) {
     case DType::Int8: return onnx::TensorProto::INT8;
     case DType::Int32: return onnx::TensorProto::INT32;
     case DType::Int64: return onnx::TensorProto::INT64;
+    case DType::Bool: return onnx::TensorProto::BOOL;
   }
   return onnx::TensorProto::UNDEFINED;
 }
@@ -134,6 +135,31 @@ class QdqWriter {
     return dq(w.name);
   }
 
+  // int8 ConvTranspose weight (stored [C_out, KH, KW, C_in]) in ONNX's [C_in, C_out, KH, KW] order,
+  // per output channel (axis 1), behind a DequantizeLinear.
+  std::string conv_transpose_weight(const ir::Value& w) {
+    const Tensor& data = *w.constant;
+    const auto& s = data.shape();
+    const int64_t O = s[0], I = s[1], H = s[2], W = s[3];
+    Tensor t(DType::Int8, {I, O, H, W});
+    for (int64_t o = 0; o < O; ++o)
+      for (int64_t i = 0; i < I; ++i)
+        for (int64_t h = 0; h < H; ++h)
+          for (int64_t x = 0; x < W; ++x)
+            t.data<int8_t>()[((i * O + o) * H + h) * W + x] = data.data<int8_t>()[((o * H + h) * W + x) * I + i];
+    initializer(w.name, DType::Int8, t.shape(), t.raw_data(), t.byte_size());
+    const std::vector<int8_t> zeros(w.quant.scale.size(), 0);
+    const int64_t n = static_cast<int64_t>(w.quant.scale.size());
+    initializer(w.name + "_scale", DType::Float32, {n}, w.quant.scale.data(), n * sizeof(float));
+    initializer(w.name + "_zero_point", DType::Int8, {n}, zeros.data(), zeros.size());
+    onnx::NodeProto* d = node("DequantizeLinear", w.name + "/DequantizeLinear", {w.name, w.name + "_scale", w.name + "_zero_point"}, {dq(w.name)});
+    auto* axis = d->add_attribute();
+    axis->set_name("axis");
+    axis->set_type(onnx::AttributeProto::INT);
+    axis->set_i(1);
+    return dq(w.name);
+  }
+
   // int32 bias with scale s_x * s_w[c] behind a DequantizeLinear.
   std::string bias(const ir::Value& b, float s_x, const std::vector<float>& s_w) {
     const int64_t n = b.constant->element_count();
@@ -225,6 +251,46 @@ class QdqWriter {
     return true;
   }
 
+  // HardSwish (opset 14) with its folded affine, spelled for opset 13: x * HardSigmoid(x; 1/6, 0.5),
+  // then Mul / Add by the scalars.
+  bool hardswish(const ir::Node& n, const std::vector<std::string>& ins, const std::string& out) {
+    if (n.op != "HardSwish") return false;
+    const float post_mul = n.get_float("qinfer.post_mul", 1.0f), post_add = n.get_float("qinfer.post_add", 0.0f);
+    const float pre_mul = n.get_float("qinfer.pre_mul", 1.0f), pre_add = n.get_float("qinfer.pre_add", 0.0f);
+    std::string x = ins.at(0);
+    if (pre_mul != 1.0f) {
+      initializer(n.name + "/pre_mul", DType::Float32, {}, &pre_mul, sizeof(float));
+      node("Mul", n.name + "/PreMul", {x, n.name + "/pre_mul"}, {n.name + "/pre_scaled"});
+      x = n.name + "/pre_scaled";
+    }
+    if (pre_add != 0.0f) {
+      initializer(n.name + "/pre_add", DType::Float32, {}, &pre_add, sizeof(float));
+      node("Add", n.name + "/PreAdd", {x, n.name + "/pre_add"}, {n.name + "/pre_shifted"});
+      x = n.name + "/pre_shifted";
+    }
+    onnx::NodeProto* hs = node("HardSigmoid", n.name + "/HardSigmoid", {x}, {n.name + "/hsig"});
+    for (const auto& [name, v] : {std::pair<const char*, float>{"alpha", 1.0f / 6.0f}, {"beta", 0.5f}}) {
+      auto* a = hs->add_attribute();
+      a->set_name(name);
+      a->set_type(onnx::AttributeProto::FLOAT);
+      a->set_f(v);
+    }
+    std::string cur = n.name + "/hswish";
+    const bool affine = post_mul != 1.0f || post_add != 0.0f;
+    node("Mul", n.name + "/Mul", {x, n.name + "/hsig"}, {affine ? cur : out});
+    if (post_mul != 1.0f) {
+      initializer(n.name + "/post_mul", DType::Float32, {}, &post_mul, sizeof(float));
+      const std::string next = post_add != 0.0f ? n.name + "/scaled" : out;
+      node("Mul", n.name + "/PostMul", {cur, n.name + "/post_mul"}, {next});
+      cur = next;
+    }
+    if (post_add != 0.0f) {
+      initializer(n.name + "/post_add", DType::Float32, {}, &post_add, sizeof(float));
+      node("Add", n.name + "/PostAdd", {cur, n.name + "/post_add"}, {out});
+    }
+    return true;
+  }
+
   // The float op, then its fused activation (on the first output); returns the name of the
   // final float result of the first output.
   std::string float_op(const ir::Node& node_in, std::vector<std::string> ins, std::vector<std::string> outs) {
@@ -232,6 +298,7 @@ class QdqWriter {
     const std::string act = n.get_string("qinfer.activation", "");
     const std::string out = outs.at(0);
     if (legacy_softmax(n, ins, out)) return out;
+    if (hardswish(n, ins, out)) return out;
     if (!act.empty()) outs[0] = out + "_preact";
     onnx::NodeProto* op = node(n.op, n.name, ins, outs);
     attributes(n, op);
@@ -268,7 +335,9 @@ class QdqWriter {
         ins.push_back(v.dtype == DType::UInt8 ? dq(in) : in);
       } else if (int8 && (n.op == "Conv" || n.op == "Gemm") && i == 1) {
         ins.push_back(weight(v, n.op == "Conv"));
-      } else if (int8 && (n.op == "Conv" || n.op == "Gemm") && i == 2) {
+      } else if (int8 && n.op == "ConvTranspose" && i == 1) {
+        ins.push_back(conv_transpose_weight(v));
+      } else if (int8 && (n.op == "Conv" || n.op == "Gemm" || n.op == "ConvTranspose") && i == 2) {
         ins.push_back(bias(v, g_.value(n.inputs[0]).quant.scale[0], g_.value(n.inputs[1]).quant.scale));
       } else {
         if (v.dtype == DType::UInt8 || v.dtype == DType::Int8) fail(n, "quantized constant input '" + in + "' is not supported");

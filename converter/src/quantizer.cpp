@@ -1,5 +1,6 @@
 #include "quantizer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -7,6 +8,9 @@
 
 #include "qinfer/error.h"
 #include "quant_math.h"
+#include "import_qdq.h"
+#include "quantize_int8_ops.h"
+#include "quantize_pad_split.h"
 
 namespace qinfer {
 
@@ -20,7 +24,8 @@ bool is_activation(const ir::Graph& g, const std::string& name) { return !name.e
 
 // Ops whose int8 output shares the input's quantization (they only select or move values).
 bool passes_quantization_through(const std::string& op) {
-  return op == "MaxPool" || op == "Relu" || op == "Clip" || op == "Flatten";
+  return op == "MaxPool" || op == "Relu" || op == "Clip" || op == "Flatten" || int8_op_passes_quantization_through(op) ||
+         op == "Pad" || op == "Split";
 }
 
 bool has_rank(const ir::Value& v, size_t rank) { return v.shape_known && v.dims.size() == rank; }
@@ -49,29 +54,38 @@ bool can_quantize(const ir::Graph& g, const ir::Node& n, const std::map<std::str
   }
   if (n.op == "MaxPool" || n.op == "GlobalAveragePool") return has_rank(g.value(n.inputs[0]), 4);
   if (n.op == "Flatten") return g.value(n.inputs[0]).shape_known;
+  if (can_quantize_int8_op(g, n)) return true;  // tables (HardSwish, Sigmoid, ...), Mul, Resize, Concat
+  if (can_quantize_pad_split(g, n)) return true;  // exact copies of uint8 data
   return n.op == "Relu" || n.op == "Clip";
 }
 
-ir::Quant activation_quant(const ClipRange& r) {
-  const qmath::AffineParams p = qmath::choose_affine(r.lo, r.hi, 0, 255);
+ir::Quant activation_quant(const ClipRange& r, const QuantizeScheme& scheme) {
+  const float a = std::max(-r.lo, r.hi);
+  const qmath::AffineParams p =
+      scheme.symmetric_activations ? qmath::choose_affine(-a, a, 0, 255) : qmath::choose_affine(r.lo, r.hi, 0, 255);
   return {{p.scale}, {p.zero_point}, -1};
 }
 
-// Per-output-channel symmetric int8 weights. `w` is [O, ...]; returns int8 of the same shape.
-// min_scale[o] (may be empty) bounds a channel's scale from below (see bias_scale_floor).
-Tensor quantize_weights(const Tensor& w, const std::vector<float>& min_scale, std::vector<float>* scales) {
+// Symmetric int8 weights, per output channel (or one scale for all, `scheme.per_tensor_weights`,
+// stored per channel all the same). `w` is [O, ...]; returns int8 of the same shape. min_scale[o]
+// (may be empty) bounds a channel's scale from below (see bias_scale_floor).
+Tensor quantize_weights(const Tensor& w, const std::vector<float>& min_scale, std::vector<float>* scales,
+                        const QuantizeScheme& scheme) {
   const int64_t oc = w.shape()[0], per = w.element_count() / oc;
+  const int32_t wmax = scheme.reduce_range ? 63 : kWeightMax;
   Tensor q(DType::Int8, w.shape());
-  scales->assign(static_cast<size_t>(oc), 1.0f);
+  scales->assign(static_cast<size_t>(oc), 0.0f);
   for (int64_t o = 0; o < oc; ++o) {
     const float* src = w.data<float>() + o * per;
     float amax = 0.0f;
     for (int64_t j = 0; j < per; ++j) amax = std::max(amax, std::fabs(src[j]));
-    const float s = std::max(qmath::choose_symmetric_scale(amax, kWeightMax), min_scale.empty() ? 0.0f : min_scale[o]);
-    (*scales)[o] = s;
-    for (int64_t j = 0; j < per; ++j)
-      q.data<int8_t>()[o * per + j] = static_cast<int8_t>(qmath::quantize(src[j], s, 0, -kWeightMax, kWeightMax));
+    (*scales)[o] = std::max(qmath::choose_symmetric_scale(amax, wmax), min_scale.empty() ? 0.0f : min_scale[o]);
   }
+  if (scheme.per_tensor_weights) std::fill(scales->begin(), scales->end(), *std::max_element(scales->begin(), scales->end()));
+  for (int64_t o = 0; o < oc; ++o)
+    for (int64_t j = 0; j < per; ++j)
+      q.data<int8_t>()[o * per + j] =
+          static_cast<int8_t>(qmath::quantize(w.data<float>()[o * per + j], (*scales)[o], 0, -wmax, wmax));
   return q;
 }
 
@@ -136,12 +150,15 @@ ir::Value constant_value(const std::string& name, Tensor t, ir::Layout layout, i
 
 }  // namespace
 
-QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRange>& ranges) {
+QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRange>& ranges,
+                              const std::function<bool(const ir::Node&)>& keep_fp32, const FixedQuant* fixed,
+                              const QuantizeScheme& scheme) {
   QuantizeReport report;
   std::vector<bool> int8(g.nodes.size(), false);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
-    int8[i] = can_quantize(g, g.nodes[i], ranges);
+    int8[i] = can_quantize(g, g.nodes[i], ranges) && !(keep_fp32 && keep_fp32(g.nodes[i]));
     (int8[i] ? report.int8_nodes : report.fp32_nodes)++;
+    if (int8[i]) report.int8_names.push_back(g.nodes[i].name);
   }
 
   // 1. uint8 twins of every activation an int8 node touches, with their quantization.
@@ -157,7 +174,9 @@ QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRang
         v.dtype = DType::UInt8;
         v.constant.reset();
         v.layout = v.dims.size() == 4 ? ir::Layout::NHWC : ir::Layout::Plain;
-        v.quant = inherit ? *inherit : activation_quant(ranges.at(name));
+        v.quant = inherit                                         ? *inherit
+                  : fixed && fixed->activations.count(name) ? fixed->activations.at(name)
+                                                            : activation_quant(ranges.at(name), scheme);
         g.values[q] = std::move(v);
       }
       return q;
@@ -178,9 +197,16 @@ QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRang
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     if (!int8[i]) continue;
     ir::Node& n = g.nodes[i];
+    if (n.op == "ConvTranspose") {  // its own weight layout (quantize_int8_ops.cpp)
+      quantize_conv_transpose_weights(g, n);
+      continue;
+    }
     if (n.op != "Conv" && n.op != "Gemm") continue;
     const float s_x = g.value(n.inputs[0]).quant.scale[0];
     Tensor w = *g.value(n.inputs[1]).constant;
+    Tensor wq_fixed;  // a pre-quantized source's own int8 weights (import_qdq.h), canonical [O, ...]
+    std::vector<float> s_w_fixed;
+    const bool use_fixed = fixed && fixed_weights(*fixed, g, n, &wq_fixed, &s_w_fixed);
     float bias_mult = 1.0f;
     if (n.op == "Gemm") {  // canonical [N, K] weights with alpha folded in, beta into the bias
       if (n.get_int("transB", 0) == 0) w = transpose_2d(w);
@@ -194,15 +220,18 @@ QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRang
     const bool has_bias = n.inputs.size() > 2 && !n.inputs[2].empty();
     const Tensor* bias = has_bias ? &*g.value(n.inputs[2]).constant : nullptr;
     const int64_t oc = w.shape()[0];
-    std::vector<float> s_w;
-    Tensor wq = quantize_weights(w, bias_scale_floor(bias, bias_mult, oc, s_x), &s_w);
+    std::vector<float> s_w = s_w_fixed;
+    Tensor wq = use_fixed ? std::move(wq_fixed) : quantize_weights(w, bias_scale_floor(bias, bias_mult, oc, s_x), &s_w, scheme);
     const bool conv = n.op == "Conv";
     const std::string wname = g.unique_name(quantized_name(n.inputs[1]) + "@" + n.name);
     g.values[wname] = constant_value(wname, conv ? oihw_to_ohwi(wq) : std::move(wq),
                                      conv ? ir::Layout::NHWC : ir::Layout::Plain,
                                      ir::Quant{s_w, std::vector<int32_t>(s_w.size(), 0), 0});
     const std::string bname = g.unique_name(n.name + ":bias_q");
-    g.values[bname] = constant_value(bname, quantize_bias(bias, bias_mult, oc, s_x, s_w), ir::Layout::Plain, {});
+    Tensor bq;
+    if (!(use_fixed && bias_mult == 1.0f && fixed_bias(*fixed, g, n, s_x, s_w, &bq)))
+      bq = quantize_bias(bias, bias_mult, oc, s_x, s_w);
+    g.values[bname] = constant_value(bname, std::move(bq), ir::Layout::Plain, {});
     n.inputs.resize(3);
     n.inputs[1] = wname;
     n.inputs[2] = bname;

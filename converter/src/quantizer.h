@@ -3,8 +3,10 @@
 // output channel) and biases (int32), and inserts Quantize/Dequantize where int8 and fp32 meet.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "calibration.h"
 #include "ir.h"
@@ -14,9 +16,23 @@ namespace qinfer {
 struct QuantizeReport {
   int int8_nodes = 0;
   int fp32_nodes = 0;
+  std::vector<std::string> int8_names;  // the int8 nodes, in graph order
 };
 
 // `ranges`: the calibrated range of every float tensor (see choose_ranges).
-QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRange>& ranges);
+// `keep_fp32` (mixed precision): nodes it returns true for stay fp32 even when they have an
+// int8 kernel; Quantize/Dequantize then surround them like any other fp32 node.
+// `fixed` (may be null; import_qdq.h): quantization a pre-quantized (QDQ) source model fixed; its
+// activation parameters, int8 weights and int32 biases are used as they are instead of being derived.
+struct FixedQuant;
+// The user's choices of quantization scheme (qconv --per-tensor, --symmetric, --reduce-range).
+struct QuantizeScheme {
+  bool per_tensor_weights = false;     // one weight scale per tensor instead of per output channel
+  bool symmetric_activations = false;  // activation ranges made symmetric around 0 (zero point 128)
+  bool reduce_range = false;           // 7-bit weights in [-63, 63]
+};
+QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRange>& ranges,
+                              const std::function<bool(const ir::Node&)>& keep_fp32 = {},
+                              const FixedQuant* fixed = nullptr, const QuantizeScheme& scheme = {});
 
 }  // namespace qinfer

@@ -142,10 +142,11 @@ To saturate(double v) {
 }
 
 template <typename From>
-void cast_from(const From* x, Elem to, void* y, int64_t count) {
+void cast_from(const From* x, Elem to, void* y, int64_t count, bool from_bool = false) {
   for (int64_t i = 0; i < count; ++i) {
-    const From v = x[i];
+    const From v = from_bool ? From(x[i] != 0) : x[i];
     switch (to) {
+      case Elem::Bool: static_cast<uint8_t*>(y)[i] = v != 0; break;
       case Elem::F32: static_cast<float*>(y)[i] = static_cast<float>(v); break;
       case Elem::U8:
         static_cast<uint8_t*>(y)[i] = std::is_floating_point_v<From> ? saturate<uint8_t>(double(v)) : static_cast<uint8_t>(v);
@@ -172,6 +173,7 @@ void cast(Elem from, const void* x, Elem to, void* y, int64_t count) {
     case Elem::I8: return cast_from(static_cast<const int8_t*>(x), to, y, count);
     case Elem::I32: return cast_from(static_cast<const int32_t*>(x), to, y, count);
     case Elem::I64: return cast_from(static_cast<const int64_t*>(x), to, y, count);
+    case Elem::Bool: return cast_from(static_cast<const uint8_t*>(x), to, y, count, true);
   }
 }
 

@@ -37,7 +37,8 @@ enum class UnaryOp { Sigmoid, HardSigmoid, Sqrt, Erf, Tanh, Exp, Log, Neg, Abs, 
 void unary_f32(UnaryOp op, const float* x, float alpha, float beta, float* y, int64_t begin, int64_t end);
 
 // Element conversion (ONNX Cast). float -> integer truncates toward zero and saturates; NaN -> 0.
-enum class Elem { F32, U8, I8, I32, I64 };
+// Bool is one byte: any non-zero byte reads as 1, and x -> bool is (x != 0) (NaN -> 1, as numpy).
+enum class Elem { F32, U8, I8, I32, I64, Bool };
 void cast(Elem from, const void* x, Elem to, void* y, int64_t count);
 
 }  // namespace qinfer::ref

@@ -71,12 +71,20 @@ void global_average_pool_f32_nchw(int64_t batch, int64_t channels, int64_t hw, c
 
 void global_average_pool_u8_nhwc(int64_t batch, int64_t channels, int64_t hw, const uint8_t* x, int32_t x_zero_point,
                                  float multiplier, int32_t y_zero_point, int32_t y_min, int32_t y_max, uint8_t* y) {
+  // Pixel by pixel over blocks of channels (memory order; integer sums do not depend on the order).
+  constexpr int64_t kBlock = 256;
   for (int64_t n = 0; n < batch; ++n)
-    for (int64_t c = 0; c < channels; ++c) {
-      int32_t sum = 0;
-      for (int64_t i = 0; i < hw; ++i) sum += x[(n * hw + i) * channels + c];
-      const int32_t acc = sum - static_cast<int32_t>(hw) * x_zero_point;
-      y[n * channels + c] = static_cast<uint8_t>(qmath::requantize(acc, multiplier, y_zero_point, y_min, y_max));
+    for (int64_t c0 = 0; c0 < channels; c0 += kBlock) {
+      const int64_t cn = std::min(kBlock, channels - c0);
+      int32_t sum[kBlock] = {};
+      for (int64_t i = 0; i < hw; ++i) {
+        const uint8_t* px = x + (n * hw + i) * channels + c0;
+        for (int64_t c = 0; c < cn; ++c) sum[c] += px[c];
+      }
+      for (int64_t c = 0; c < cn; ++c) {
+        const int32_t acc = sum[c] - static_cast<int32_t>(hw) * x_zero_point;
+        y[n * channels + c0 + c] = static_cast<uint8_t>(qmath::requantize(acc, multiplier, y_zero_point, y_min, y_max));
+      }
     }
 }
 

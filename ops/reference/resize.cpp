@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace qinfer::ref {
 
@@ -43,6 +44,25 @@ Taps linear_taps(float c, int64_t in_size) {
 }
 
 }  // namespace
+
+int64_t resize_nearest_source(int64_t out_index, float scale, int64_t in_size, ResizeCoordinates coordinates,
+                              NearestRounding rule) {
+  return nearest_index(resize_source_coordinate(out_index, scale, in_size, coordinates), rule, in_size);
+}
+
+void resize_nearest_u8_nhwc(const ResizeGeometry& g, int64_t channels, const uint8_t* x, uint8_t* y,
+                            int64_t row_begin, int64_t row_end) {
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    const int64_t n = r / g.out_h, oy = r % g.out_h;
+    const int64_t iy = resize_nearest_source(oy, g.scale_h, g.in_h, g.coordinates, g.nearest);
+    const uint8_t* in_row = x + (n * g.in_h + iy) * g.in_w * channels;
+    uint8_t* out = y + r * g.out_w * channels;
+    for (int64_t ox = 0; ox < g.out_w; ++ox) {
+      const int64_t ix = resize_nearest_source(ox, g.scale_w, g.in_w, g.coordinates, g.nearest);
+      std::memcpy(out + ox * channels, in_row + ix * channels, static_cast<size_t>(channels));
+    }
+  }
+}
 
 void resize2d_f32_nchw(const ResizeGeometry& g, const float* x, float* y, int64_t plane_begin, int64_t plane_end) {
   for (int64_t p = plane_begin; p < plane_end; ++p) {

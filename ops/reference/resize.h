@@ -27,4 +27,14 @@ float resize_source_coordinate(int64_t out_index, float scale, int64_t in_size, 
 // Planes [plane_begin, plane_end) of y.
 void resize2d_f32_nchw(const ResizeGeometry& g, const float* x, float* y, int64_t plane_begin, int64_t plane_end);
 
+// Source index of output index `out_index` along one axis for nearest mode.
+int64_t resize_nearest_source(int64_t out_index, float scale, int64_t in_size, ResizeCoordinates coordinates,
+                              NearestRounding rule);
+
+// Nearest resize of uint8 NHWC data (g.planes = N, `channels` bytes per pixel): a pure copy of the
+// selected pixels, so the output has the input's quantization. Output rows [row_begin, row_end)
+// of N * out_h.
+void resize_nearest_u8_nhwc(const ResizeGeometry& g, int64_t channels, const uint8_t* x, uint8_t* y,
+                            int64_t row_begin, int64_t row_end);
+
 }  // namespace qinfer::ref

@@ -33,8 +33,9 @@ DType parse_descr(const std::string& rest, const std::string& what) {
   if (descr == "|i1" || descr == "<i1") return DType::Int8;
   if (descr == "<i4") return DType::Int32;
   if (descr == "<i8") return DType::Int64;
+  if (descr == "|b1") return DType::Bool;
   throw Error(what + ": unsupported .npy dtype '" + descr +
-              "' (supported: float32 <f4, uint8, int8, int32 <i4, int64 <i8)");
+              "' (supported: float32 <f4, uint8, int8, int32 <i4, int64 <i8, bool |b1)");
 }
 
 std::vector<int64_t> parse_shape(const std::string& rest, const std::string& what) {
@@ -108,6 +109,7 @@ void write_npy(const std::string& path, const Tensor& tensor) {
     case DType::Int8: descr = "|i1"; break;
     case DType::Int32: descr = "<i4"; break;
     case DType::Int64: descr = "<i8"; break;
+    case DType::Bool: descr = "|b1"; break;
   }
   std::string shape = "(";
   for (size_t i = 0; i < tensor.shape().size(); ++i) shape += std::to_string(tensor.shape()[i]) + ",";

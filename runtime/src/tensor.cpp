@@ -15,6 +15,7 @@ size_t dtype_size(DType dtype) {
     case DType::Int8: return 1;
     case DType::Int32: return 4;
     case DType::Int64: return 8;
+    case DType::Bool: return 1;
   }
   return 0;
 }
@@ -26,6 +27,7 @@ const char* dtype_name(DType dtype) {
     case DType::Int8: return "int8";
     case DType::Int32: return "int32";
     case DType::Int64: return "int64";
+    case DType::Bool: return "bool";
   }
   return "unknown";
 }

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 
+#include "jit/cpu.h"
 #include "qinfer/npy.h"
 #include "qinfer/runtime.h"
 #include "qinfer/version.h"
@@ -69,6 +70,22 @@ void print_profile(std::vector<qinfer::NodeProfile> nodes) {
               total > 0 ? double(total_macs) / (total * 1e6) : 0.0);
 }
 
+// qrun -v: which int8 GEMM/conv kernels this process uses (same rule as runtime/src/kernels/int8_gemm.h).
+std::string int8_kernels() {
+  const char* env = std::getenv("QINFER_ISA");
+  const std::string isa = env ? env : "";
+  if (isa == "ref") return "scalar reference (QINFER_ISA=ref)";
+  if (isa == "hwy") return "Highway (QINFER_ISA=hwy)";
+  const qinfer::jit::IsaChoice c = qinfer::jit::isa_request();
+  std::string s = c.isa == qinfer::jit::Isa::kRef ? std::string("Highway (no JIT variant for this CPU)")
+                                                    : std::string("x86 JIT ") + qinfer::jit::isa_name(c.isa);
+  return c.note.empty() ? s : s + " (" + c.note + ")";
+}
+
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -92,13 +109,25 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_flag("--profile", profile,
                "print a per-node time table (median of --repeat runs of one batch, worst first) with GMAC/s");
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose,
+               "also print (on stderr) the load time, the recorded metadata, the int8 kernels chosen for this CPU, "
+               "the input shapes and the time of the first run (which also plans the shapes)");
+  app.footer("Exit codes: 0 success, 1 error (message on stderr), other non-zero values: bad command line.");
   app.set_version_flag("--version", std::string("qrun ") + qinfer::version_string());
   CLI11_PARSE(app, argc, argv);
 
   try {
     qinfer::Runtime::Options options;
     options.threads = threads;
+    const auto load_start = std::chrono::steady_clock::now();
     const qinfer::Runtime rt(model_path, options);
+    if (verbose) {
+      std::fprintf(stderr, "qrun: -v: loaded %s in %.3f ms (%zu inputs, %zu outputs, %d threads)\n", model_path.c_str(),
+                   ms_since(load_start), rt.inputs().size(), rt.outputs().size(), threads);
+      for (const auto& [key, value] : rt.metadata()) std::fprintf(stderr, "qrun: -v: metadata %s: %s\n", key.c_str(), value.c_str());
+      std::fprintf(stderr, "qrun: -v: int8 kernels: %s\n", int8_kernels().c_str());
+    }
     const auto& infos = rt.inputs();
 
     std::map<std::string, Tensor> inputs;
@@ -129,11 +158,23 @@ int main(int argc, char** argv) {
       throw qinfer::Error("batch of " + std::to_string(total) + " samples is not a multiple of the model's batch size " +
                           std::to_string(per_run));
 
+    bool first_run = true;
     auto run_rows = [&](int64_t begin, int64_t end) {
       std::map<std::string, Tensor> part;
       for (const auto& [name, t] : inputs) part[name] = slice_batch(t, begin, end);
-      return rt.run(part);
+      const auto run_start = std::chrono::steady_clock::now();
+      std::vector<Tensor> outs = rt.run(part);
+      if (verbose && first_run)
+        std::fprintf(stderr, "qrun: -v: first run of %lld samples (plans the shapes): %.3f ms\n",
+                     static_cast<long long>(end - begin), ms_since(run_start));
+      first_run = false;
+      return outs;
     };
+    if (verbose)
+      for (const auto& [name, t] : inputs)
+        std::fprintf(stderr, "qrun: -v: input %s %s shape %s, %lld samples per run\n", name.c_str(),
+                     qinfer::dtype_name(t.dtype()), qinfer::shape_string(t.shape()).c_str(),
+                     static_cast<long long>(per_run));
 
     const int64_t timing_rows = fixed ? per_run : 1;
     if (profile) {

@@ -180,7 +180,7 @@ TEST(BadInput, CalibrationDataMissingEmptyOrWrong) {
   const std::string dir = testing::temp_dir();
   testing::save(testing::conv_then("Relu"), dir + "/relu.onnx");
   const std::string cmd = qconv() + " " + dir + "/relu.onnx -o " + dir + "/m.qbin";
-  expect_tool_error(cmd, "quantization needs calibration data (--calib PATH)");
+  expect_tool_error(cmd, "quantization needs calibration data (--calib PATH or --load-calib CACHE)");
   expect_tool_error(cmd + " --calib " + dir + "/nowhere", dir + "/nowhere: calibration data not found");
   testing::run_command("mkdir " + dir + "/empty");
   expect_tool_error(cmd + " --calib " + dir + "/empty", dir + "/empty: calibration folder holds no .npy files");

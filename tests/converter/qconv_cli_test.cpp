@@ -33,7 +33,7 @@ TEST(QconvCli, ProgressBarOnlyOnATerminal) {
 TEST(QconvCli, HelpDocumentsEveryFlagAndVersionNamesTheCommit) {
   const auto help = testing::run_command(testing::tool("qconv") + " --help");
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* flag : {"--output", "--calib", "--no-quantize", "--method", "--percentile", "--emit-qdq", "--threads",
+  for (const char* flag : {"--output", "--calib", "--no-quantize", "--dynamic", "--method", "--percentile", "--emit-qdq", "--threads",
                            "--calib-batch", "--quiet", "--version"})
     EXPECT_NE(help.output.find(flag), std::string::npos) << flag;
   const auto version = testing::run_command(testing::tool("qconv") + " --version");

@@ -153,6 +153,34 @@ def op_cases():
                                                                            epsilon=1e-3)], [1, 3, 2, 2],
                                        [('c', F32(0.25)), ('g', F32([1, 2, -1])), ('b', F32([0, 0.5, 1])), ('m', F32([0.1, -0.2, 0])),
                                         ('v', F32([1, 0.5, 2]))]), ramp([1, 3, 2, 2]))
+    # Pad: attribute form (opset < 11), inputs with a constant value and crops (negative pads),
+    # reflect, edge after a crop, and pads computed from the input's shape (pad width to 8).
+    c['pad_opset9_attrs'] = (model([N('Pad', ['x'], ['y'], pads=[1, 0, 0, 2], value=-0.5)], [3, 4], opset=9), ramp([3, 4]))
+    c['pad_constant_value_crop'] = (model([N('Pad', ['x', 'p', 'v'], ['y'])], [2, 3, 4],
+                                          [('p', I64([1, -1, 2, 0, 1, -1])), ('v', F32(2.5))]), ramp([2, 3, 4]))
+    c['pad_reflect'] = (model([N('Pad', ['x', 'p'], ['y'], mode='reflect')], [1, 2, 4, 5],
+                              [('p', I64([0, 0, 3, 4, 0, 0, 2, 1]))], opset=11), ramp([1, 2, 4, 5]))
+    c['pad_edge_crop'] = (model([N('Pad', ['x', 'p'], ['y'], mode='edge')], [2, 3, 4], [('p', I64([0, 2, -1, 1, -1, 3]))]),
+                          ramp([2, 3, 4]))
+    c['pad_shape_subgraph'] = (model([N('Shape', ['x'], ['s']), N('Gather', ['s', 'i1'], ['w']), N('Sub', ['eight', 'w'], ['r']),
+                                      N('Unsqueeze', ['r', 'ax0'], ['r1']), N('Concat', ['z3', 'r1'], ['p'], axis=0),
+                                      N('Pad', ['x', 'p'], ['y'])], [2, 5],
+                                     [('i1', I64(1)), ('eight', I64(8)), ('ax0', I64([0])), ('z3', I64([0, 0, 0]))],
+                                     sym=['N', 'W']), ramp([2, 5]))
+    # Split: attribute sizes (opset 11), input sizes (opset 13), equal parts; outputs recombined.
+    c['split_opset11_attr'] = (model([N('Split', ['x'], ['a', 'b', 'c'], axis=1, split=[1, 3, 2]),
+                                      N('Concat', ['c', 'a', 'b'], ['y'], axis=1)], [2, 6, 3], opset=11), ramp([2, 6, 3]))
+    c['split_opset13_input'] = (model([N('Split', ['x', 's'], ['a', 'b'], axis=-1), N('Concat', ['b', 'a'], ['y'], axis=-1)],
+                                      [3, 5], [('s', I64([4, 1]))]), ramp([3, 5]))
+    c['split_equal_parts'] = (model([N('Split', ['x'], ['a', 'b', 'c']), N('Mul', ['a', 'b'], ['t']), N('Sub', ['t', 'c'], ['y'])],
+                                    [6, 4]), ramp([6, 4]))
+    # Where: broadcasting of a bool constant, and on int64 in a shape subgraph (plan time).
+    c['where_broadcast'] = (model([N('Where', ['cond', 'x', 'k'], ['y'])], [2, 3, 4],
+                                  [('cond', np.array([[[True], [False], [True]]])), ('k', F32([-1, -2, -3, -4]))]), ramp([2, 3, 4]))
+    c['where_shape_subgraph'] = (model([N('Shape', ['x'], ['s']), N('Slice', ['s', 'z', 'two'], ['s2']),
+                                        N('Where', ['keep', 's2', 'm1'], ['t']), N('Reshape', ['x', 't'], ['y'])], [2, 3, 4],
+                                       [('z', I64([0])), ('two', I64([2])), ('keep', np.array([True, False])),
+                                        ('m1', I64([-1, -1]))], sym=['N', 'C', 'W']), ramp([2, 3, 4]))
     return c
 
 

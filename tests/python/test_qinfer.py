@@ -51,3 +51,22 @@ def test_errors_raise_qinfer_error(models, tmp_path):
 
 def test_version_names_the_commit():
     assert "(" in qinfer.__version__
+
+
+def test_preprocess_recorded_and_applied_to_images(tmp_path):
+    digits = os.path.join(os.path.dirname(DATA), "..", "classify", "data")
+    spec = "channels=1,scale=1/255,mean=0.1307,std=0.3081"
+    out = str(tmp_path / "pre.qbin")
+    summary = qinfer.convert(os.path.join(DATA, "mnist_cnn.onnx"), out, calib=os.path.join(digits, "calib"),
+                             preprocess=spec, calib_limit=5)
+    assert summary["calib_samples"] == 5
+    rt = qinfer.Runtime(out)
+    assert "mean=0.1307" in rt.metadata["preprocess"]
+    image = qinfer.read_image(os.path.join(digits, "test", "digit_00.png"))
+    assert image.dtype == np.uint8 and image.shape == (28, 28, 1)
+    x = rt.preprocess(image)
+    assert x.shape == (1, 1, 28, 28) and x.dtype == np.float32
+    np.testing.assert_allclose(x[0, 0], (image[:, :, 0] / 255.0 - 0.1307) / 0.3081, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(qinfer.preprocess(image, spec), x)
+    with pytest.raises(qinfer.Error, match="order=xyz: must be rgb or bgr"):
+        qinfer.preprocess(image, "order=xyz")

@@ -8,7 +8,7 @@ void fuse_activations(ir::Graph& g) {
   constexpr float inf = std::numeric_limits<float>::infinity();
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     ir::Node& producer = g.nodes[i];
-    if (producer.op != "Conv" && producer.op != "Gemm" && producer.op != "Add") continue;
+    if (producer.op != "Conv" && producer.op != "Gemm" && producer.op != "Add" && producer.op != "ConvTranspose") continue;
     if (producer.has("qinfer.activation")) continue;
     const std::string& y = producer.outputs.at(0);
     const auto users = g.consumers(y);
@@ -33,6 +33,8 @@ void run_default_passes(ir::Graph& g) {
   normalize_clip(g);
   fold_batchnorm(g);
   fold_computable_values(g);
+  fuse_hardswish(g);  // first: it keeps a scalar affine between a Conv and a HardSwish (see passes.h)
+  fold_conv_affine(g);
   fuse_activations(g);
 }
 

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <set>
 
+#include "passes/normalize_pad_split.h"
 #include "passes/passes.h"
 #include "qinfer/error.h"
 
@@ -145,6 +146,8 @@ void normalize_ops(ir::Graph& g) {
       if (has_input(n, 7)) fail(g, n, "peephole weights (input P) are not supported");
     } else if (n.op == "Gather" || n.op == "Concat") {
       n.attrs["axis"] = n.get_int("axis", 0);
+    } else if (n.op == "Pad" || n.op == "Split") {
+      normalize_pad_split(g, n);
     }
   }
   g.remove_unused_values();

@@ -25,7 +25,7 @@ void remove_identities(ir::Graph& g) {
     }
     if (n.op == "Dropout" && n.outputs.size() > 1 && !n.outputs[1].empty() &&
         (!g.consumers(n.outputs[1]).empty() || g.is_graph_output(n.outputs[1])))
-      throw Error(g.source + ": " + n.describe() + ": its mask output is used; only inference-mode Dropout is supported");
+      throw Error(g.source + ": " + n.describe() + ": its mask output is used; Dropout masks are not supported (inference-mode Dropout without a mask is)");
     const std::string in = n.inputs.at(0), out = n.outputs.at(0);
     g.nodes.erase(g.nodes.begin() + static_cast<long>(i));
     if (!g.is_graph_output(out)) {

@@ -9,7 +9,8 @@
 
 namespace qinfer {
 
-enum class DType : uint8_t { Float32 = 0, UInt8 = 1, Int8 = 2, Int32 = 3, Int64 = 4 };
+// Bool: one byte per element, 0 or 1 (numpy bool_, ONNX BOOL).
+enum class DType : uint8_t { Float32 = 0, UInt8 = 1, Int8 = 2, Int32 = 3, Int64 = 4, Bool = 5 };
 
 size_t dtype_size(DType dtype);
 const char* dtype_name(DType dtype);
@@ -63,6 +64,7 @@ template <> struct DTypeOf<uint8_t> { static constexpr DType value = DType::UInt
 template <> struct DTypeOf<int8_t> { static constexpr DType value = DType::Int8; };
 template <> struct DTypeOf<int32_t> { static constexpr DType value = DType::Int32; };
 template <> struct DTypeOf<int64_t> { static constexpr DType value = DType::Int64; };
+template <> struct DTypeOf<bool> { static constexpr DType value = DType::Bool; };
 
 template <typename T>
 T* Tensor::data() {

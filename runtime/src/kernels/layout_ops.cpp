@@ -1,6 +1,8 @@
 // Flatten, Quantize and Dequantize: ops that move data between types and layouts.
+#include <cstdlib>
 #include <cstring>
 
+#include "elementwise_qu8_hwy.h"
 #include "kernels/kernel.h"
 #include "kernels/node_check.h"
 #include "reference/quantize.h"
@@ -77,6 +79,8 @@ class QuantizeKernel : public Kernel {
     scale_ = q.quant.scale[0];
     zero_point_ = q.quant.zero_point[0];
     move_ = layout_move(x.layout, y.layout);
+    const char* isa = std::getenv("QINFER_ISA");  // QINFER_ISA=ref keeps the scalar reference
+    vector_ = !(isa && std::strcmp(isa, "ref") == 0);
   }
 
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
@@ -89,7 +93,13 @@ class QuantizeKernel : public Kernel {
     const Shape& s = *io.input_shapes[0];
     const int64_t count = element_count(s);
     const ref::Dims4 d = s.size() == 4 ? dims4(s) : ref::Dims4{};
-    if (quantize_)
+    if (vector_ && quantize_)
+      q8::quantize_f32_u8_hwy(static_cast<const float*>(io.inputs[0]), scale_, zero_point_,
+                              static_cast<uint8_t*>(io.outputs[0]), d, move_, count);
+    else if (vector_)
+      q8::dequantize_u8_f32_hwy(static_cast<const uint8_t*>(io.inputs[0]), scale_, zero_point_,
+                                static_cast<float*>(io.outputs[0]), d, move_, count);
+    else if (quantize_)
       ref::quantize_f32_u8(count, static_cast<const float*>(io.inputs[0]), scale_, zero_point_,
                            static_cast<uint8_t*>(io.outputs[0]), d, move_);
     else
@@ -100,6 +110,7 @@ class QuantizeKernel : public Kernel {
  private:
   NodeCheck check_;
   bool quantize_ = true;
+  bool vector_ = true;
   float scale_ = 1.0f;
   int32_t zero_point_ = 0;
   ref::LayoutMove move_ = ref::LayoutMove::None;

@@ -31,8 +31,33 @@ std::unique_ptr<Kernel> create_range_kernel(const Model&, const NodeDesc&);
 std::unique_ptr<Kernel> create_conv_transpose_kernel(const Model&, const NodeDesc&);
 std::unique_ptr<Kernel> create_resize_kernel(const Model&, const NodeDesc&);
 std::unique_ptr<Kernel> create_lstm_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_pad_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_split_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_where_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_lut_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_dynamic_matmul_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_dynamic_lstm_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_mul_qu8_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_concat_qu8_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_conv_transpose_qu8_kernel(const Model&, const NodeDesc&);
+
+namespace {
+// Whether input 0 of `node` is uint8 data (the int8 forms of Mul, Concat and the table ops).
+bool uint8_input(const Model& model, const NodeDesc& node) {
+  return !node.inputs.empty() && node.inputs[0] >= 0 && model.tensors()[node.inputs[0]].dtype == DType::UInt8;
+}
+}  // namespace
 
 std::unique_ptr<Kernel> create_kernel(const Model& model, const NodeDesc& node) {
+  if (uint8_input(model, node)) {
+    if (node.op == fb::OpCode::Mul) return create_mul_qu8_kernel(model, node);
+    if (node.op == fb::OpCode::ConvTranspose) return create_conv_transpose_qu8_kernel(model, node);
+    if (node.op == fb::OpCode::Concat && node.outputs.size() == 1 && node.outputs[0] >= 0 &&
+        !model.tensors()[node.outputs[0]].quant.empty())  // quantized data; plain uint8 is a copy below
+      return create_concat_qu8_kernel(model, node);
+    if (node.op == fb::OpCode::Sigmoid || node.op == fb::OpCode::HardSigmoid || node.op == fb::OpCode::Tanh)
+      return create_lut_kernel(model, node);
+  }
   switch (node.op) {
     case fb::OpCode::Quantize:
     case fb::OpCode::Dequantize: return create_quantize_kernel(model, node);
@@ -79,6 +104,12 @@ std::unique_ptr<Kernel> create_kernel(const Model& model, const NodeDesc& node) 
     case fb::OpCode::Resize: return create_resize_kernel(model, node);
     case fb::OpCode::AveragePool: return create_average_pool_kernel(model, node);
     case fb::OpCode::LSTM: return create_lstm_kernel(model, node);
+    case fb::OpCode::Pad: return create_pad_kernel(model, node);
+    case fb::OpCode::Split: return create_split_kernel(model, node);
+    case fb::OpCode::Where: return create_where_kernel(model, node);
+    case fb::OpCode::HardSwish: return create_lut_kernel(model, node);
+    case fb::OpCode::DynamicQuantMatMul: return create_dynamic_matmul_kernel(model, node);
+    case fb::OpCode::DynamicQuantLSTM: return create_dynamic_lstm_kernel(model, node);
   }
   throw Error(model.source() + ": " + model.describe(node) + ": no kernel for this op");
 }

@@ -15,9 +15,11 @@ class ResizeKernel : public Kernel {
   ResizeKernel(const Model& model, const NodeDesc& node) : check_(model, node) {
     check_.expect_version(1);
     check_.expect_arity(1, 3, 1);
-    for (const TensorDesc* t : {&check_.input(0), &check_.output(0)}) {
-      check_.expect_dtype(*t, DType::Float32, "tensor");
-      check_.expect_layout(*t, fb::Layout::Plain, "tensor");
+    const TensorDesc& x = check_.input(0);
+    quantized_ = x.dtype == DType::UInt8;  // nearest on NHWC uint8: a copy, quantization passes through
+    for (const TensorDesc* t : {&x, &check_.output(0)}) {
+      check_.expect_dtype(*t, quantized_ ? DType::UInt8 : DType::Float32, "tensor");
+      check_.expect_layout(*t, quantized_ ? fb::Layout::NHWC : fb::Layout::Plain, "tensor");
     }
     if (check_.has_input(1)) check_.expect_dtype(check_.input(1), DType::Float32, "scales");
     const fb::ResizeOptions* o = check_.options<fb::ResizeOptions>("ResizeOptions");
@@ -26,6 +28,14 @@ class ResizeKernel : public Kernel {
     nearest_ = static_cast<ref::NearestRounding>(o->nearest());
     if (o->mode() > fb::ResizeMode::MAX || o->coordinates() > fb::ResizeCoordinates::MAX || o->nearest() > fb::NearestRounding::MAX)
       check_.fail("unknown resize mode, coordinate transformation or nearest rounding");
+    if (quantized_) {
+      const TensorDesc& y = check_.output(0);
+      check_.expect_per_tensor(x, "input");
+      check_.expect_per_tensor(y, "output");
+      if (mode_ != ref::ResizeMode::Nearest) check_.fail("uint8 Resize supports nearest mode only");
+      if (x.quant.scale != y.quant.scale || x.quant.zero_point != y.quant.zero_point)
+        check_.fail("uint8 Resize needs identical input and output quantization");
+    }
   }
 
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
@@ -42,6 +52,12 @@ class ResizeKernel : public Kernel {
     const Shape y = resolve(io.input_shapes, io.inputs, &g.scale_h, &g.scale_w);
     g.planes = x[0] * x[1], g.in_h = x[2], g.in_w = x[3], g.out_h = y[2], g.out_w = y[3];
     g.mode = mode_, g.coordinates = coordinates_, g.nearest = nearest_;
+    if (quantized_) {  // NHWC rows of N * out_h
+      pool.parallel_for(x[0] * g.out_h, [&](int64_t b, int64_t e) {
+        ref::resize_nearest_u8_nhwc(g, x[1], static_cast<const uint8_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]), b, e);
+      });
+      return;
+    }
     pool.parallel_for(g.planes, [&](int64_t b, int64_t e) {
       ref::resize2d_f32_nchw(g, static_cast<const float*>(io.inputs[0]), static_cast<float*>(io.outputs[0]), b, e);
     });
@@ -81,6 +97,7 @@ class ResizeKernel : public Kernel {
     return out;
   }
   NodeCheck check_;
+  bool quantized_ = false;
   ref::ResizeMode mode_;
   ref::ResizeCoordinates coordinates_;
   ref::NearestRounding nearest_;

@@ -41,6 +41,7 @@ inline ref::Elem elem_of(DType d) {
     case DType::Int8: return ref::Elem::I8;
     case DType::Int32: return ref::Elem::I32;
     case DType::Int64: return ref::Elem::I64;
+    case DType::Bool: return ref::Elem::Bool;
   }
   return ref::Elem::F32;
 }
