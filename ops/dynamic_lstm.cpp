@@ -5,10 +5,6 @@
 
 namespace qinfer {
 
-namespace {
-float sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
-}  // namespace
-
 void lstm_dynamic(const ref::LstmGeometry& g, bool reverse, const float* x, const DynamicGemm& w, const DynamicGemm& r,
                   const float* h0, const float* c0, float* y, int64_t y_step, float* y_h, float* y_c, float* scratch,
                   void* gemm_scratch) {
@@ -27,15 +23,9 @@ void lstm_dynamic(const ref::LstmGeometry& g, bool reverse, const float* x, cons
     r.run(h, H, gh, G, 0, B, gemm_scratch);
     for (int64_t b = 0; b < B; ++b) {
       const float* xb = gx + (t * B + b) * G;
-      const float* hb = gh + b * G;
-      for (int64_t k = 0; k < H; ++k) {
-        const float in = sigmoid(xb[k] + hb[k]), out = sigmoid(xb[H + k] + hb[H + k]);
-        const float forget = sigmoid(xb[2 * H + k] + hb[2 * H + k]);
-        const float cand = std::tanh(xb[3 * H + k] + hb[3 * H + k]);
-        float& cell = c[b * H + k];
-        cell = forget * cell + in * cand;
-        h[b * H + k] = out * std::tanh(cell);
-      }
+      float* gb = gh + b * G;  // becomes the gate pre-activations x W^T + h R^T + biases
+      for (int64_t j = 0; j < G; ++j) gb[j] = xb[j] + gb[j];
+      ref::lstm_cell(gb, H, c + b * H, h + b * H);
       if (y) std::copy(h + b * H, h + (b + 1) * H, y + t * y_step + b * H);
     }
   }

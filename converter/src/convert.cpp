@@ -54,6 +54,13 @@ ConvertSummary convert(const ConvertOptions& options) {
     throw Error("quantization needs calibration data (--calib PATH or --load-calib CACHE); or write fp32 with "
                 "--no-quantize, or quantize weights only with --dynamic");
   const bool report = options.report || !options.report_json_path.empty() || !options.report_html_path.empty();
+  if ((report || options.auto_fallback) &&
+      (options.per_tensor_weights || options.symmetric_activations || options.reduce_range))
+    throw Error("--report and --auto-fallback measure the default scheme: they cannot be combined with --per-tensor, "
+                "--symmetric or --reduce-range yet");
+  if ((report || options.auto_fallback) && !fixed.empty())
+    throw Error(options.onnx_path + ": --report and --auto-fallback re-quantize the model from calibrated ranges; they "
+                "cannot be used on a pre-quantized (QDQ) model yet");
   if (!options.quantize && !options.dynamic && (report || options.auto_fallback || !options.keep_fp32.empty()))
     throw Error("--report, --keep-fp32 and --auto-fallback are about the int8 model: they need calibration, not --no-quantize");
 

@@ -26,19 +26,6 @@ void quantize_rows(const float* w, int64_t rows, int64_t k, int8_t* q, float* sc
   }
 }
 
-std::string add_constant(ir::Graph& g, const std::string& base, Tensor t) {
-  ir::Value v;
-  v.name = g.unique_name(base);
-  v.dtype = t.dtype();
-  v.shape_known = true;
-  v.dims = t.shape();
-  v.dim_names.assign(v.dims.size(), "");
-  v.constant = std::move(t);
-  const std::string name = v.name;
-  g.values[name] = std::move(v);
-  return name;
-}
-
 const Tensor* float_constant(const ir::Graph& g, const std::string& name) {
   if (name.empty() || !g.is_constant(name)) return nullptr;
   const ir::Value& v = g.value(name);
@@ -52,8 +39,8 @@ void add_weights(ir::Graph& g, const std::string& base, const std::vector<float>
                  std::string* b_name, std::string* s_name) {
   Tensor q(DType::Int8, {n, k}), s(DType::Float32, {n});
   quantize_rows(w.data(), n, k, q.data<int8_t>(), s.data<float>());
-  *b_name = add_constant(g, base + ":dyn_w", std::move(q));
-  *s_name = add_constant(g, base + ":dyn_scale", std::move(s));
+  *b_name = g.add_constant(base + ":dyn_w", std::move(q));
+  *s_name = g.add_constant(base + ":dyn_scale", std::move(s));
 }
 
 // The bias of a Gemm's C, or of an Add folded after a MatMul: n values (or one, broadcast).
@@ -101,7 +88,7 @@ bool rewrite_matmul(ir::Graph& g, ir::Node& node, WeightCache& cache, DynamicQua
   }
   const std::string b_name = hit->second.first, s_name = hit->second.second;
   std::vector<std::string> inputs{node.inputs[0], b_name, s_name};
-  if (!bias.empty()) inputs.push_back(add_constant(g, node.outputs[0] + ":dyn_bias", Tensor::from_floats({n}, bias.data(), bias.size())));
+  if (!bias.empty()) inputs.push_back(g.add_constant(node.outputs[0] + ":dyn_bias", Tensor::from_floats({n}, bias.data(), bias.size())));
   node.inputs = inputs;
   for (const char* a : {"alpha", "beta", "transA"}) node.attrs.erase(a);
   node.attrs["transB"] = int64_t{1};
@@ -130,7 +117,7 @@ void fold_bias_add(ir::Graph& g, size_t index, DynamicQuantStats* stats) {
   const ir::Value& y = g.value(out);  // the bias must not add dimensions to the product
   if (c->shape().size() > 1 && (!y.shape_known || c->shape().size() > y.dims.size())) return;
   // The Add's output keeps its name (graph outputs, other readers); the MatMul writes it directly.
-  mm.inputs.push_back(add_constant(g, out + ":dyn_bias", Tensor::from_floats({n}, c->data<float>(), static_cast<size_t>(n))));
+  mm.inputs.push_back(g.add_constant(out + ":dyn_bias", Tensor::from_floats({n}, c->data<float>(), static_cast<size_t>(n))));
   mm.outputs[0] = add.outputs[0];
   g.nodes.erase(g.nodes.begin() + static_cast<std::ptrdiff_t>(users[0]));
   ++stats->bias_adds_folded;
@@ -153,10 +140,10 @@ bool rewrite_lstm(ir::Graph& g, ir::Node& node, DynamicQuantStats* stats) {
   const std::string base = node.name.empty() ? node.outputs[0] : node.name;
   std::vector<std::string> inputs = node.inputs;
   inputs.resize(9);
-  inputs[1] = add_constant(g, base + ":dyn_w", std::move(wq));
-  inputs[2] = add_constant(g, base + ":dyn_r", std::move(rq));
-  inputs[7] = add_constant(g, base + ":dyn_w_scale", std::move(ws));
-  inputs[8] = add_constant(g, base + ":dyn_r_scale", std::move(rs));
+  inputs[1] = g.add_constant(base + ":dyn_w", std::move(wq));
+  inputs[2] = g.add_constant(base + ":dyn_r", std::move(rq));
+  inputs[7] = g.add_constant(base + ":dyn_w_scale", std::move(ws));
+  inputs[8] = g.add_constant(base + ":dyn_r_scale", std::move(rs));
   node.inputs = inputs;
   node.op = "qinfer.DynamicLSTM";
   ++stats->lstm;

@@ -1,10 +1,32 @@
 #include "ir.h"
 
+#include <cstring>
 #include <set>
 
 #include "qinfer/error.h"
 
 namespace qinfer::ir {
+
+std::string Graph::add_constant(const std::string& base, Tensor t, Layout layout, Quant quant) {
+  Value v;
+  v.name = unique_name(base);
+  v.dtype = t.dtype();
+  v.dims = t.shape();
+  v.dim_names.assign(v.dims.size(), "");
+  v.shape_known = true;
+  v.constant = std::move(t);
+  v.layout = layout;
+  v.quant = std::move(quant);
+  const std::string name = v.name;
+  values[name] = std::move(v);
+  return name;
+}
+
+Tensor int64_tensor(const std::vector<int64_t>& v) {
+  Tensor t(DType::Int64, {static_cast<int64_t>(v.size())});
+  if (!v.empty()) std::memcpy(t.raw_data(), v.data(), v.size() * sizeof(int64_t));
+  return t;
+}
 
 int64_t Node::get_int(const std::string& key, int64_t fallback) const {
   auto it = attrs.find(key);

@@ -34,6 +34,9 @@ struct Value {
   Quant quant;
 };
 
+// A 1-D int64 tensor: the form ONNX gives pads, axes, starts/ends and split sizes as inputs.
+Tensor int64_tensor(const std::vector<int64_t>& v);
+
 using Attr = std::variant<int64_t, float, std::string, std::vector<int64_t>, std::vector<float>, Tensor>;
 
 struct Node {
@@ -68,6 +71,9 @@ struct Graph {
   void remove_unused_values();
   // A name not used by any value yet, based on `base`.
   std::string unique_name(const std::string& base) const;
+  // Adds a constant value holding `t` (dtype and known shape from the tensor) under
+  // unique_name(base) and returns that name: the one way passes and the quantizer create constants.
+  std::string add_constant(const std::string& base, Tensor t, Layout layout = Layout::Plain, Quant quant = {});
 };
 
 }  // namespace qinfer::ir

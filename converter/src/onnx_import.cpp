@@ -113,6 +113,8 @@ Tensor convert_tensor(const onnx::TensorProto& t, const std::string& model_dir, 
 }
 
 void set_type(ir::Value& v, const onnx::TypeProto& type, const std::string& what) {
+  if (type.value_case() != onnx::TypeProto::VALUE_NOT_SET && !type.has_tensor_type())
+    throw Error(what + ": sequence, optional and map types are not supported (only tensors)");
   if (!type.has_tensor_type()) return;
   const auto& tt = type.tensor_type();
   if (tt.elem_type() != 0) v.dtype = convert_dtype(tt.elem_type(), what);

@@ -115,15 +115,43 @@ Lowered lower_conv_transpose(FlatBufferBuilder& b, const ir::Graph& g, const ir:
   const ir::Value& w = g.value(n.inputs.at(1));
   if (w.dims.size() != 4)
     throw Error(g.source + ": " + n.describe() + ": only 2-D ConvTranspose is supported (weight rank " + std::to_string(w.dims.size()) + ")");
-  if (n.has("output_shape")) throw Error(g.source + ": " + n.describe() + ": the output_shape attribute is not supported (use pads)");
   const std::string auto_pad = n.get_string("auto_pad", "NOTSET");
-  if (auto_pad != "NOTSET" && auto_pad != "VALID")
-    throw Error(g.source + ": " + n.describe() + ": auto_pad " + auto_pad + " is not supported for ConvTranspose");
-  std::vector<int64_t> pads = auto_pad == "VALID" ? std::vector<int64_t>{} : n.get_ints("pads");
+  if (auto_pad != "NOTSET" && auto_pad != "VALID" && auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER")
+    throw Error(g.source + ": " + n.describe() + ": unknown auto_pad '" + auto_pad + "'");
+  std::vector<int64_t> pads = auto_pad == "NOTSET" ? n.get_ints("pads") : std::vector<int64_t>{};
   if (pads.empty()) pads.assign(4, 0);
   if (pads.size() != 4) throw Error(g.source + ": " + n.describe() + ": pads must have 4 values for a 2-D window");
   const auto strides = two_or_default(g, n, "strides", 1), dilations = two_or_default(g, n, "dilations", 1);
-  const auto output_padding = two_or_default(g, n, "output_padding", 0);
+  auto output_padding = two_or_default(g, n, "output_padding", 0);
+  const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
+  if (n.has("output_shape") || same) {
+    // ONNX: total_padding = stride * (in - 1) + output_padding + (kernel - 1) * dilation + 1 - out, where out
+    // is output_shape (its last 2 values) or in * stride for SAME; SAME_UPPER puts the smaller half first.
+    // A negative total (output_shape larger than the full result) becomes extra output_padding at the end.
+    const ir::Value& x = g.value(n.inputs.at(0));
+    if (!x.shape_known || x.dims.size() != 4 || x.dims[2] < 0 || x.dims[3] < 0)
+      throw Error(g.source + ": " + n.describe() + ": " + (same ? "auto_pad " + auto_pad : std::string("output_shape")) +
+                  " needs a known input height and width");
+    std::vector<int64_t> out_shape = n.get_ints("output_shape");
+    if (!out_shape.empty() && out_shape.size() != 2 && out_shape.size() != 4)
+      throw Error(g.source + ": " + n.describe() + ": output_shape must have 2 values (only 2-D is supported)");
+    for (int a = 0; a < 2; ++a) {
+      const int64_t in = x.dims[2 + a];
+      const int64_t out = out_shape.empty() ? in * strides[a] : out_shape[out_shape.size() - 2 + a];
+      if (out < 1 || out > (int64_t{1} << 30) || strides[a] < 1 || strides[a] > (1 << 16) || dilations[a] < 1 ||
+          dilations[a] > (1 << 16))
+        throw Error(g.source + ": " + n.describe() + ": invalid output_shape, strides or dilations");
+      const int64_t total = strides[a] * (in - 1) + output_padding[a] + (w.dims[2 + a] - 1) * dilations[a] + 1 - out;
+      if (total < 0) {
+        pads[a] = pads[a + 2] = 0;
+        output_padding[a] += -total;
+        continue;
+      }
+      const bool upper = auto_pad != "SAME_LOWER" && (auto_pad == "SAME_UPPER" || !n.has("output_shape"));
+      pads[a] = upper ? total / 2 : total - total / 2;
+      pads[a + 2] = total - pads[a];
+    }
+  }
   float lo = 0, hi = 0;
   const fb::Activation act = fused_activation(n, &lo, &hi);
   auto o = fb::CreateConvOptions(b, b.CreateVector(to_i32({w.dims[2], w.dims[3]})), b.CreateVector(to_i32(strides)),
@@ -138,7 +166,10 @@ Lowered lower_resize(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n
   const std::string mode = n.get_string("mode", "nearest"), coord = n.get_string("coordinate_transformation_mode", "half_pixel");
   const std::string nearest = n.get_string("nearest_mode", "round_prefer_floor");
   const auto bad = [&](const std::string& what) -> Error { return Error(g.source + ": " + n.describe() + ": " + what + " is not supported"); };
-  const fb::ResizeMode m = mode == "nearest" ? fb::ResizeMode::Nearest : mode == "linear" ? fb::ResizeMode::Linear : throw bad("mode " + mode);
+  const fb::ResizeMode m = mode == "nearest"  ? fb::ResizeMode::Nearest
+                           : mode == "linear" ? fb::ResizeMode::Linear
+                           : mode == "cubic"  ? fb::ResizeMode::Cubic
+                                              : throw bad("mode " + mode);
   const fb::ResizeCoordinates c = coord == "half_pixel"           ? fb::ResizeCoordinates::HalfPixel
                                   : coord == "asymmetric"         ? fb::ResizeCoordinates::Asymmetric
                                   : coord == "align_corners"      ? fb::ResizeCoordinates::AlignCorners
@@ -149,7 +180,8 @@ Lowered lower_resize(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n
                                 : nearest == "floor"             ? fb::NearestRounding::Floor
                                 : nearest == "ceil"              ? fb::NearestRounding::Ceil
                                                                  : throw bad("nearest_mode " + nearest);
-  return {fb::OpCode::Resize, fb::OpOptions::ResizeOptions, fb::CreateResizeOptions(b, m, c, r).Union()};
+  return {fb::OpCode::Resize, fb::OpOptions::ResizeOptions, fb::CreateResizeOptions(b, m, c, r, n.get_float("cubic_coeff_a", -0.75f),
+                                                                               n.get_int("exclude_outside", 0) != 0).Union()};
 }
 
 Lowered lower(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {

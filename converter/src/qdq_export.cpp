@@ -122,17 +122,7 @@ class QdqWriter {
               t.data<int8_t>()[((o * I + i) * H + h) * W + x] = data.data<int8_t>()[((o * H + h) * W + x) * I + i];
       data = std::move(t);
     }
-    initializer(w.name, DType::Int8, data.shape(), data.raw_data(), data.byte_size());
-    const std::vector<int8_t> zeros(w.quant.scale.size(), 0);
-    const int64_t n = static_cast<int64_t>(w.quant.scale.size());
-    initializer(w.name + "_scale", DType::Float32, {n}, w.quant.scale.data(), n * sizeof(float));
-    initializer(w.name + "_zero_point", DType::Int8, {n}, zeros.data(), zeros.size());
-    onnx::NodeProto* d = node("DequantizeLinear", w.name + "/DequantizeLinear", {w.name, w.name + "_scale", w.name + "_zero_point"}, {dq(w.name)});
-    auto* axis = d->add_attribute();
-    axis->set_name("axis");
-    axis->set_type(onnx::AttributeProto::INT);
-    axis->set_i(0);
-    return dq(w.name);
+    return dequantized_weight(w, data, 0);
   }
 
   // int8 ConvTranspose weight (stored [C_out, KH, KW, C_in]) in ONNX's [C_in, C_out, KH, KW] order,
@@ -147,16 +137,22 @@ class QdqWriter {
         for (int64_t h = 0; h < H; ++h)
           for (int64_t x = 0; x < W; ++x)
             t.data<int8_t>()[((i * O + o) * H + h) * W + x] = data.data<int8_t>()[((o * H + h) * W + x) * I + i];
-    initializer(w.name, DType::Int8, t.shape(), t.raw_data(), t.byte_size());
+    return dequantized_weight(w, t, 1);
+  }
+
+  // `data` (w's int8 values in ONNX order) with w's symmetric per-channel scales along `axis`,
+  // behind a DequantizeLinear; returns the float output's name.
+  std::string dequantized_weight(const ir::Value& w, const Tensor& data, int64_t axis) {
+    initializer(w.name, DType::Int8, data.shape(), data.raw_data(), data.byte_size());
     const std::vector<int8_t> zeros(w.quant.scale.size(), 0);
     const int64_t n = static_cast<int64_t>(w.quant.scale.size());
     initializer(w.name + "_scale", DType::Float32, {n}, w.quant.scale.data(), n * sizeof(float));
     initializer(w.name + "_zero_point", DType::Int8, {n}, zeros.data(), zeros.size());
     onnx::NodeProto* d = node("DequantizeLinear", w.name + "/DequantizeLinear", {w.name, w.name + "_scale", w.name + "_zero_point"}, {dq(w.name)});
-    auto* axis = d->add_attribute();
-    axis->set_name("axis");
-    axis->set_type(onnx::AttributeProto::INT);
-    axis->set_i(1);
+    auto* a = d->add_attribute();
+    a->set_name("axis");
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(axis);
     return dq(w.name);
   }
 

@@ -77,23 +77,9 @@ void quantize_conv_transpose_weights(ir::Graph& g, ir::Node& n) {
     const double v = std::nearbyint(b / (double(s_x) * double(s)));
     bq.data<int32_t>()[o] = static_cast<int32_t>(std::max(-2147483648.0, std::min(2147483647.0, v)));
   }
-  auto add = [&](const std::string& base, Tensor t, ir::Layout layout, ir::Quant quant) {
-    ir::Value v;
-    v.name = g.unique_name(base);
-    v.dtype = t.dtype();
-    v.dims = t.shape();
-    v.dim_names.assign(v.dims.size(), "");
-    v.shape_known = true;
-    v.constant = std::move(t);
-    v.layout = layout;
-    v.quant = std::move(quant);
-    const std::string name = v.name;
-    g.values[name] = std::move(v);
-    return name;
-  };
-  const std::string wname = add(n.inputs[1] + ":q@" + n.name, std::move(q), ir::Layout::NHWC,
-                                ir::Quant{scales, std::vector<int32_t>(scales.size(), 0), 0});
-  const std::string bname = add(n.name + ":bias_q", std::move(bq), ir::Layout::Plain, {});
+  const std::string wname = g.add_constant(n.inputs[1] + ":q@" + n.name, std::move(q), ir::Layout::NHWC,
+                                           ir::Quant{scales, std::vector<int32_t>(scales.size(), 0), 0});
+  const std::string bname = g.add_constant(n.name + ":bias_q", std::move(bq));
   n.inputs.resize(3);
   n.inputs[1] = wname;
   n.inputs[2] = bname;

@@ -135,19 +135,6 @@ Tensor quantize_bias(const Tensor* bias, float multiplier, int64_t oc, float s_x
   return q;
 }
 
-ir::Value constant_value(const std::string& name, Tensor t, ir::Layout layout, ir::Quant quant) {
-  ir::Value v;
-  v.name = name;
-  v.dtype = t.dtype();
-  v.dims = t.shape();
-  v.dim_names.assign(v.dims.size(), "");
-  v.shape_known = true;
-  v.constant = std::move(t);
-  v.layout = layout;
-  v.quant = std::move(quant);
-  return v;
-}
-
 }  // namespace
 
 QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRange>& ranges,
@@ -223,15 +210,13 @@ QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRang
     std::vector<float> s_w = s_w_fixed;
     Tensor wq = use_fixed ? std::move(wq_fixed) : quantize_weights(w, bias_scale_floor(bias, bias_mult, oc, s_x), &s_w, scheme);
     const bool conv = n.op == "Conv";
-    const std::string wname = g.unique_name(quantized_name(n.inputs[1]) + "@" + n.name);
-    g.values[wname] = constant_value(wname, conv ? oihw_to_ohwi(wq) : std::move(wq),
-                                     conv ? ir::Layout::NHWC : ir::Layout::Plain,
-                                     ir::Quant{s_w, std::vector<int32_t>(s_w.size(), 0), 0});
-    const std::string bname = g.unique_name(n.name + ":bias_q");
+    const std::string wname = g.add_constant(quantized_name(n.inputs[1]) + "@" + n.name, conv ? oihw_to_ohwi(wq) : std::move(wq),
+                                             conv ? ir::Layout::NHWC : ir::Layout::Plain,
+                                             ir::Quant{s_w, std::vector<int32_t>(s_w.size(), 0), 0});
     Tensor bq;
     if (!(use_fixed && bias_mult == 1.0f && fixed_bias(*fixed, g, n, s_x, s_w, &bq)))
       bq = quantize_bias(bias, bias_mult, oc, s_x, s_w);
-    g.values[bname] = constant_value(bname, std::move(bq), ir::Layout::Plain, {});
+    const std::string bname = g.add_constant(n.name + ":bias_q", std::move(bq));
     n.inputs.resize(3);
     n.inputs[1] = wname;
     n.inputs[2] = bname;

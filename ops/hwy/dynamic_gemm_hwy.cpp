@@ -25,53 +25,26 @@ namespace qinfer::q8 {
 namespace HWY_NAMESPACE {
 
 namespace hn = hwy::HWY_NAMESPACE;
-using DD32 = hn::ScalableTag<int32_t>;
-constexpr size_t kDLanes = HWY_LANES(int32_t) < 16 ? HWY_LANES(int32_t) : 16;
-constexpr size_t kDVecs = 16 / kDLanes;
-constexpr size_t kDMr = kDLanes >= 16 ? 8 : kDLanes == 8 ? 4 : kDLanes >= 4 ? 2 : 1;
-static_assert(kDVecs * kDLanes == 16, "panel width must be a whole number of vectors");
-
 struct DynRow {
   float scale;
   int32_t zp;
 };
 
-// Packs `rows` quantized rows (q + r * k) into blocks of MR rows: out[(blk * kp + kk) * MR + r].
-template <size_t MR>
-void DynPackA(const uint8_t* HWY_RESTRICT q, int64_t k, int64_t kp, int64_t rows, int32_t* HWY_RESTRICT out) {
-  const int64_t blocks = (rows + static_cast<int64_t>(MR) - 1) / static_cast<int64_t>(MR);
-  const int64_t kfull = k / 2;
-  for (int64_t blk = 0; blk < blocks; ++blk) {
-    int32_t* ob = out + blk * kp * static_cast<int64_t>(MR);
-    for (size_t r = 0; r < MR; ++r) {
-      const int64_t row = blk * static_cast<int64_t>(MR) + static_cast<int64_t>(r);
-      if (row >= rows) {
-        for (int64_t kk = 0; kk < kp; ++kk) ob[kk * MR + r] = 0;
-        continue;
-      }
-      const uint8_t* ar = q + row * k;
-      for (int64_t kk = 0; kk < kfull; ++kk)
-        ob[kk * MR + r] = static_cast<int32_t>(ar[2 * kk]) | (static_cast<int32_t>(ar[2 * kk + 1]) << 16);
-      if (kfull < kp) ob[kfull * MR + r] = static_cast<int32_t>(ar[k - 1]);
-    }
-  }
-}
-
 // The epilogue of one row of one 16-column panel (ops/reference/dynamic_gemm.h: int32 subtract,
 // scale product, Mul, Add; no FMA); stores `cols` floats at y.
-HWY_INLINE void DynEpilogue(const hn::Vec<DD32>* HWY_RESTRICT acc, const int32_t* HWY_RESTRICT colsum,
+HWY_INLINE void DynEpilogue(const hn::Vec<D32>* HWY_RESTRICT acc, const int32_t* HWY_RESTRICT colsum,
                             const float* HWY_RESTRICT wscale, const float* HWY_RESTRICT bias, const DynRow& row,
                             float* HWY_RESTRICT y, size_t cols) {
-  const DD32 d;
-  const hn::RebindToFloat<DD32> df;
+  const D32 d;
+  const hn::RebindToFloat<D32> df;
   alignas(64) float buf[16];
   const auto zp = hn::Set(d, row.zp);
   const auto rs = hn::Set(df, row.scale);
-  for (size_t v = 0; v < kDVecs; ++v) {
-    const auto corrected = hn::Sub(acc[v], hn::Mul(zp, hn::LoadU(d, colsum + v * kDLanes)));
-    const auto s = hn::Mul(rs, hn::LoadU(df, wscale + v * kDLanes));
-    const auto out = hn::Add(hn::Mul(hn::ConvertTo(df, corrected), s), hn::LoadU(df, bias + v * kDLanes));
-    hn::Store(out, df, buf + v * kDLanes);
+  for (size_t v = 0; v < kVecs; ++v) {
+    const auto corrected = hn::Sub(acc[v], hn::Mul(zp, hn::LoadU(d, colsum + v * kLanes)));
+    const auto s = hn::Mul(rs, hn::LoadU(df, wscale + v * kLanes));
+    const auto out = hn::Add(hn::Mul(hn::ConvertTo(df, corrected), s), hn::LoadU(df, bias + v * kLanes));
+    hn::Store(out, df, buf + v * kLanes);
   }
   std::memcpy(y, buf, cols * sizeof(float));
 }
@@ -82,18 +55,18 @@ HWY_INLINE void DynMicro(const int32_t* HWY_RESTRICT ap, const int32_t* HWY_REST
                          const int32_t* HWY_RESTRICT colsum, const float* HWY_RESTRICT wscale,
                          const float* HWY_RESTRICT bias, const DynRow* HWY_RESTRICT rp, float* HWY_RESTRICT y,
                          int64_t ldy, size_t rows, size_t cols) {
-  const DD32 d;
-  using V = hn::Vec<DD32>;
-  V acc[MR][kDVecs];
+  const D32 d;
+  using V = hn::Vec<D32>;
+  V acc[MR][kVecs];
   for (size_t r = 0; r < MR; ++r)
-    for (size_t v = 0; v < kDVecs; ++v) acc[r][v] = hn::Zero(d);
+    for (size_t v = 0; v < kVecs; ++v) acc[r][v] = hn::Zero(d);
   for (int64_t kk = 0; kk < kp; ++kk) {
-    V braw[kDVecs];
-    for (size_t v = 0; v < kDVecs; ++v) braw[v] = hn::LoadU(d, bp + kk * 16 + v * kDLanes);
+    V braw[kVecs];
+    for (size_t v = 0; v < kVecs; ++v) braw[v] = hn::LoadU(d, bp + kk * 16 + v * kLanes);
     const int32_t* a = ap + kk * static_cast<int64_t>(MR);
     for (size_t r = 0; r < MR; ++r) {
-      const PairBroadcast<DD32> av(d, a[r]);
-      for (size_t v = 0; v < kDVecs; ++v) acc[r][v] = PairDot(d, av, PairOperand<DD32>::From(braw[v]), acc[r][v]);
+      const PairBroadcast<D32> av(d, a[r]);
+      for (size_t v = 0; v < kVecs; ++v) acc[r][v] = PairDot(d, av, PairOperand<D32>::From(braw[v]), acc[r][v]);
     }
   }
   for (size_t r = 0; r < rows; ++r) DynEpilogue(acc[r], colsum, wscale, bias, rp[r], y + static_cast<int64_t>(r) * ldy, cols);
@@ -103,28 +76,28 @@ HWY_INLINE void DynMicro(const int32_t* HWY_RESTRICT ap, const int32_t* HWY_REST
 // broadcast of A and give independent accumulator chains.
 constexpr int64_t kDGroup = 4;
 void DynGemvRow(const DynamicGemm& p, const int32_t* HWY_RESTRICT ap, const DynRow& rp, float* HWY_RESTRICT y) {
-  const DD32 d;
-  using V = hn::Vec<DD32>;
+  const D32 d;
+  using V = hn::Vec<D32>;
   const int64_t kp = p.kpairs_;
   for (int64_t pn0 = 0; pn0 < p.panels_; pn0 += kDGroup) {
     const int64_t group = std::min<int64_t>(kDGroup, p.panels_ - pn0);
-    V acc[kDGroup][kDVecs];
+    V acc[kDGroup][kVecs];
     for (int64_t g = 0; g < kDGroup; ++g)
-      for (size_t v = 0; v < kDVecs; ++v) acc[g][v] = hn::Zero(d);
+      for (size_t v = 0; v < kVecs; ++v) acc[g][v] = hn::Zero(d);
     const int32_t* bp = p.b_pairs_.data() + pn0 * kp * 16;
     if (group == kDGroup) {
       for (int64_t kk = 0; kk < kp; ++kk) {
-        const PairBroadcast<DD32> av(d, ap[kk]);
+        const PairBroadcast<D32> av(d, ap[kk]);
         for (int64_t g = 0; g < kDGroup; ++g)
-          for (size_t v = 0; v < kDVecs; ++v)
-            acc[g][v] = PairDot(d, av, PairOperand<DD32>::Load(d, bp + (g * kp + kk) * 16 + v * kDLanes), acc[g][v]);
+          for (size_t v = 0; v < kVecs; ++v)
+            acc[g][v] = PairDot(d, av, PairOperand<D32>::Load(d, bp + (g * kp + kk) * 16 + v * kLanes), acc[g][v]);
       }
     } else {
       for (int64_t kk = 0; kk < kp; ++kk) {
-        const PairBroadcast<DD32> av(d, ap[kk]);
+        const PairBroadcast<D32> av(d, ap[kk]);
         for (int64_t g = 0; g < group; ++g)
-          for (size_t v = 0; v < kDVecs; ++v)
-            acc[g][v] = PairDot(d, av, PairOperand<DD32>::Load(d, bp + (g * kp + kk) * 16 + v * kDLanes), acc[g][v]);
+          for (size_t v = 0; v < kVecs; ++v)
+            acc[g][v] = PairDot(d, av, PairOperand<D32>::Load(d, bp + (g * kp + kk) * 16 + v * kLanes), acc[g][v]);
       }
     }
     for (int64_t g = 0; g < group; ++g) {
@@ -165,12 +138,12 @@ void DynGemmRun(const DynamicGemm& p, const float* a, int64_t lda, float* y, int
       const ref::RowQuant rq = ref::quantize_row_u8(a + (r0 + r) * lda, p.k_, q + r * p.k_);
       rp[r] = DynRow{rq.scale, rq.zero_point};
     }
-    if (rows < static_cast<int64_t>(kDMr)) {  // few rows (an LSTM step): one row at a time, no padded rows
-      DynPackA<1>(q, p.k_, kp, rows, apack);
+    if (rows < static_cast<int64_t>(kMr)) {  // few rows (an LSTM step): one row at a time, no padded rows
+      PackA<1>(q, p.k_, p.k_, kp, rows, apack);
       for (int64_t r = 0; r < rows; ++r) DynGemvRow(p, apack + r * kp, rp[r], y + (r0 + r) * ldy);
     } else {
-      DynPackA<kDMr>(q, p.k_, kp, rows, apack);
-      DynChunk<kDMr>(p, apack, rows, rp, y + r0 * ldy, ldy);
+      PackA<kMr>(q, p.k_, p.k_, kp, rows, apack);
+      DynChunk<kMr>(p, apack, rows, rp, y + r0 * ldy, ldy);
     }
   }
 }

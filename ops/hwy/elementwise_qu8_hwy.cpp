@@ -99,21 +99,27 @@ void DequantizeSpan(int64_t count, const uint8_t* HWY_RESTRICT x, float scale, i
 
 constexpr int64_t kPixels = 256;  // pixels per block of the layout-changing loops
 
+// The layout-changing loops' walk: for each image, block of up to kPixels pixels and channel,
+// fn(offset of the block in the NCHW plane, offset of its first pixel's channel c in NHWC, len).
+template <class Fn>
+void ForEachChannelBlock(const ref::Dims4& d, const Fn& fn) {
+  const int64_t hw = d.h * d.w;
+  for (int64_t n = 0; n < d.n; ++n)
+    for (int64_t p0 = 0; p0 < hw; p0 += kPixels) {
+      const int64_t len = std::min(kPixels, hw - p0);
+      for (int64_t c = 0; c < d.c; ++c) fn((n * d.c + c) * hw + p0, (n * hw + p0) * d.c + c, len);
+    }
+}
+
 void Quantize(const float* x, float scale, int32_t zp, uint8_t* y, const ref::Dims4& d, ref::LayoutMove move,
               int64_t count) {
   if (move == ref::LayoutMove::None || d.c == 1) return QuantizeSpan(count, x, scale, zp, y);
   // NCHW -> NHWC: quantize a block of each channel plane, then interleave the bytes.
   HWY_ALIGN uint8_t block[kPixels];
-  const int64_t hw = d.h * d.w;
-  for (int64_t n = 0; n < d.n; ++n)
-    for (int64_t p0 = 0; p0 < hw; p0 += kPixels) {
-      const int64_t len = std::min(kPixels, hw - p0);
-      for (int64_t c = 0; c < d.c; ++c) {
-        QuantizeSpan(len, x + (n * d.c + c) * hw + p0, scale, zp, block);
-        uint8_t* dst = y + (n * hw + p0) * d.c + c;
-        for (int64_t i = 0; i < len; ++i) dst[i * d.c] = block[i];
-      }
-    }
+  ForEachChannelBlock(d, [&](int64_t plane, int64_t nhwc, int64_t len) {
+    QuantizeSpan(len, x + plane, scale, zp, block);
+    for (int64_t i = 0; i < len; ++i) y[nhwc + i * d.c] = block[i];
+  });
 }
 
 void Dequantize(const uint8_t* x, float scale, int32_t zp, float* y, const ref::Dims4& d, ref::LayoutMove move,
@@ -121,16 +127,10 @@ void Dequantize(const uint8_t* x, float scale, int32_t zp, float* y, const ref::
   if (move == ref::LayoutMove::None || d.c == 1) return DequantizeSpan(count, x, scale, zp, y);
   // NHWC -> NCHW: gather a block of one channel, then dequantize it into its plane.
   HWY_ALIGN uint8_t block[kPixels];
-  const int64_t hw = d.h * d.w;
-  for (int64_t n = 0; n < d.n; ++n)
-    for (int64_t p0 = 0; p0 < hw; p0 += kPixels) {
-      const int64_t len = std::min(kPixels, hw - p0);
-      for (int64_t c = 0; c < d.c; ++c) {
-        const uint8_t* src = x + (n * hw + p0) * d.c + c;
-        for (int64_t i = 0; i < len; ++i) block[i] = src[i * d.c];
-        DequantizeSpan(len, block, scale, zp, y + (n * d.c + c) * hw + p0);
-      }
-    }
+  ForEachChannelBlock(d, [&](int64_t plane, int64_t nhwc, int64_t len) {
+    for (int64_t i = 0; i < len; ++i) block[i] = x[nhwc + i * d.c];
+    DequantizeSpan(len, block, scale, zp, y + plane);
+  });
 }
 
 }  // namespace HWY_NAMESPACE

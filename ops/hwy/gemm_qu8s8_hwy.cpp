@@ -20,34 +20,6 @@ namespace qinfer::q8 {
 namespace HWY_NAMESPACE {
 
 namespace hn = hwy::HWY_NAMESPACE;
-using D32 = hn::ScalableTag<int32_t>;
-constexpr size_t kLanes = HWY_LANES(int32_t) < 16 ? HWY_LANES(int32_t) : 16;
-constexpr size_t kVecs = 16 / kLanes;  // vectors per 16-column panel
-constexpr size_t kMr = kLanes >= 16 ? 8 : kLanes == 8 ? 4 : kLanes >= 4 ? 2 : 1;
-static_assert(kVecs * kLanes == 16, "panel width must be a whole number of vectors");
-
-// Packs rows [r0, r0 + rows) of A into int32 pairs, blocks of kMr rows: out[(blk * kp + kk) * kMr + r].
-// Rows past `rows` (up to the block) are zero.
-void PackA(const uint8_t* HWY_RESTRICT a, int64_t lda, int64_t k, int64_t kp, int64_t rows,
-           int32_t* HWY_RESTRICT out) {
-  const int64_t blocks = (rows + kMr - 1) / kMr;
-  const int64_t kfull = k / 2;
-  for (int64_t blk = 0; blk < blocks; ++blk) {
-    int32_t* ob = out + blk * kp * kMr;
-    for (size_t r = 0; r < kMr; ++r) {
-      const int64_t row = blk * kMr + r;
-      if (row >= rows) {
-        for (int64_t kk = 0; kk < kp; ++kk) ob[kk * kMr + r] = 0;
-        continue;
-      }
-      const uint8_t* ar = a + row * lda;
-      for (int64_t kk = 0; kk < kfull; ++kk)
-        ob[kk * kMr + r] = static_cast<int32_t>(ar[2 * kk]) | (static_cast<int32_t>(ar[2 * kk + 1]) << 16);
-      if (kfull < kp) ob[kfull * kMr + r] = static_cast<int32_t>(ar[k - 1]);
-    }
-  }
-}
-
 // kMr rows x 16 columns over all K pairs; stores `rows` rows and `cols` columns.
 HWY_INLINE void Micro(const int32_t* HWY_RESTRICT ap, const int32_t* HWY_RESTRICT bp, int64_t kp,
                       const int32_t* HWY_RESTRICT bias, const float* HWY_RESTRICT mult, const Requant& rq,
@@ -86,7 +58,7 @@ void GemmRun(const PackedQu8s8& p, const uint8_t* a, int64_t lda, uint8_t* y, in
   const int64_t kp = p.kpairs;
   for (int64_t r0 = row_begin; r0 < row_end; r0 += p.chunk_rows) {
     const int64_t rows = std::min(p.chunk_rows, row_end - r0);
-    PackA(a + r0 * lda, lda, p.k, kp, rows, apack);
+    PackA<kMr>(a + r0 * lda, lda, p.k, kp, rows, apack);
     const int64_t blocks = (rows + kMr - 1) / kMr;
     for (int64_t pn = 0; pn < p.panels; ++pn) {
       const int32_t* bp = p.b.data() + pn * kp * 16;

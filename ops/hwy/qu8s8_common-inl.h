@@ -103,6 +103,37 @@ HWY_INLINE void RequantStore(D d, hn::Vec<D> acc, const float* HWY_RESTRICT mult
   hn::StoreU(hn::DemoteTo(d8, q), d8, out);
 }
 
+// The packed GEMM and the dynamic GEMM share B's layout (16-column panels of int16 pairs) and A's
+// packing, so they share the register blocking: kVecs vectors per panel, kMr rows per block.
+using D32 = hn::ScalableTag<int32_t>;
+constexpr size_t kLanes = HWY_LANES(int32_t) < 16 ? HWY_LANES(int32_t) : 16;
+constexpr size_t kVecs = 16 / kLanes;  // vectors per 16-column panel
+constexpr size_t kMr = kLanes >= 16 ? 8 : kLanes == 8 ? 4 : kLanes >= 4 ? 2 : 1;
+static_assert(kVecs * kLanes == 16, "panel width must be a whole number of vectors");
+
+// Packs `rows` uint8 rows of A (a + row * lda) into int32 pairs, blocks of MR rows:
+// out[(blk * kp + kk) * MR + r]. Rows past `rows` (up to the block) are zero.
+template <size_t MR>
+void PackA(const uint8_t* HWY_RESTRICT a, int64_t lda, int64_t k, int64_t kp, int64_t rows, int32_t* HWY_RESTRICT out) {
+  const int64_t mr = static_cast<int64_t>(MR);
+  const int64_t blocks = (rows + mr - 1) / mr;
+  const int64_t kfull = k / 2;
+  for (int64_t blk = 0; blk < blocks; ++blk) {
+    int32_t* ob = out + blk * kp * mr;
+    for (size_t r = 0; r < MR; ++r) {
+      const int64_t row = blk * mr + static_cast<int64_t>(r);
+      if (row >= rows) {
+        for (int64_t kk = 0; kk < kp; ++kk) ob[kk * MR + r] = 0;
+        continue;
+      }
+      const uint8_t* ar = a + row * lda;
+      for (int64_t kk = 0; kk < kfull; ++kk)
+        ob[kk * MR + r] = static_cast<int32_t>(ar[2 * kk]) | (static_cast<int32_t>(ar[2 * kk + 1]) << 16);
+      if (kfull < kp) ob[kfull * MR + r] = static_cast<int32_t>(ar[k - 1]);
+    }
+  }
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace qinfer::q8
 HWY_AFTER_NAMESPACE();

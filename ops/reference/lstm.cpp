@@ -34,19 +34,21 @@ void lstm_f32(const LstmGeometry& g, bool reverse, const float* x, const float* 
       }
     }
     for (int64_t b = 0; b < B; ++b) {
-      const float* gb = gates + b * 4 * H;
-      for (int64_t k = 0; k < H; ++k) {
-        const float in = sigmoid(gb[k]), out = sigmoid(gb[H + k]), forget = sigmoid(gb[2 * H + k]);
-        const float cand = std::tanh(gb[3 * H + k]);
-        float& cell = c[b * H + k];
-        cell = forget * cell + in * cand;
-        h[b * H + k] = out * std::tanh(cell);
-      }
+      lstm_cell(gates + b * 4 * H, H, c + b * H, h + b * H);
       if (y) std::copy(h + b * H, h + (b + 1) * H, y + t * y_step + b * H);
     }
   }
   if (y_h) std::copy(h, h + B * H, y_h);
   if (y_c) std::copy(c, c + B * H, y_c);
+}
+
+void lstm_cell(const float* gates, int64_t H, float* c, float* h) {
+  for (int64_t k = 0; k < H; ++k) {
+    const float in = sigmoid(gates[k]), out = sigmoid(gates[H + k]), forget = sigmoid(gates[2 * H + k]);
+    const float cand = std::tanh(gates[3 * H + k]);
+    c[k] = forget * c[k] + in * cand;
+    h[k] = out * std::tanh(c[k]);
+  }
 }
 
 }  // namespace qinfer::ref

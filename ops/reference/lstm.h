@@ -21,4 +21,8 @@ struct LstmGeometry {
 void lstm_f32(const LstmGeometry& g, bool reverse, const float* x, const float* w, const float* r, const float* bias,
               const float* h0, const float* c0, float* y, int64_t y_step, float* y_h, float* y_c, float* scratch);
 
+// The cell update above for one batch row, from its gate pre-activations gates [4H]; c and h
+// are that row's [H] state. Shared with the dynamic int8 LSTM (ops/dynamic_lstm.h).
+void lstm_cell(const float* gates, int64_t H, float* c, float* h);
+
 }  // namespace qinfer::ref

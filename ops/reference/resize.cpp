@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 namespace qinfer::ref {
 
@@ -64,7 +65,75 @@ void resize_nearest_u8_nhwc(const ResizeGeometry& g, int64_t channels, const uin
   }
 }
 
+namespace {
+
+// Source coordinate in double, as the ONNX reference computes it (length = in_size * scale).
+double source_coordinate_f64(int64_t out_index, double scale, int64_t in_size, ResizeCoordinates coordinates) {
+  const double o = static_cast<double>(out_index), resized = static_cast<double>(in_size) * scale;
+  switch (coordinates) {
+    case ResizeCoordinates::HalfPixel: return (o + 0.5) / scale - 0.5;
+    case ResizeCoordinates::Asymmetric: return o / scale;
+    case ResizeCoordinates::AlignCorners: return resized == 1.0 ? 0.0 : o * static_cast<double>(in_size - 1) / (resized - 1.0);
+    case ResizeCoordinates::PytorchHalfPixel: return resized > 1.0 ? (o + 0.5) / scale - 0.5 : 0.0;
+  }
+  return 0.0;
+}
+
+// The 4 cubic taps of one output index: input indices (clamped to the edge) and weights.
+struct CubicTaps {
+  int64_t index[4];
+  double weight[4];
+};
+CubicTaps cubic_taps(int64_t out_index, double scale, int64_t in_size, const ResizeGeometry& g) {
+  const double c = source_coordinate_f64(out_index, scale, in_size, g.coordinates);
+  const double base = std::floor(c);
+  const double t = c - base;  // taps base-1 .. base+2 at distances 1+t, t, 1-t, 2-t
+  const double a = g.cubic_a;
+  const auto near = [a](double d) { return ((a + 2) * d - (a + 3)) * d * d + 1; };      // |d| <= 1
+  const auto far = [a](double d) { return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a; };  // 1 < |d| < 2
+  CubicTaps taps{};
+  const double w[4] = {far(1 + t), near(t), near(1 - t), far(2 - t)};
+  double sum = 0;
+  for (int k = 0; k < 4; ++k) {
+    const double idx = base - 1 + k;
+    const bool outside = idx < 0 || idx > static_cast<double>(in_size - 1);
+    taps.weight[k] = g.exclude_outside && outside ? 0.0 : w[k];
+    sum += taps.weight[k];
+    taps.index[k] = static_cast<int64_t>(std::min(std::max(idx, 0.0), static_cast<double>(in_size - 1)));
+  }
+  if (g.exclude_outside && sum != 0)
+    for (double& v : taps.weight) v /= sum;
+  return taps;
+}
+
+void resize2d_cubic_f32(const ResizeGeometry& g, const float* x, float* y, int64_t plane_begin, int64_t plane_end) {
+  std::vector<CubicTaps> ty(static_cast<size_t>(g.out_h)), tx(static_cast<size_t>(g.out_w));
+  for (int64_t o = 0; o < g.out_h; ++o) ty[size_t(o)] = cubic_taps(o, g.scale_h, g.in_h, g);
+  for (int64_t o = 0; o < g.out_w; ++o) tx[size_t(o)] = cubic_taps(o, g.scale_w, g.in_w, g);
+  for (int64_t p = plane_begin; p < plane_end; ++p) {
+    const float* in = x + p * g.in_h * g.in_w;
+    float* out = y + p * g.out_h * g.out_w;
+    for (int64_t oy = 0; oy < g.out_h; ++oy) {
+      const CubicTaps& a = ty[size_t(oy)];
+      for (int64_t ox = 0; ox < g.out_w; ++ox) {
+        const CubicTaps& b = tx[size_t(ox)];
+        double acc = 0;
+        for (int i = 0; i < 4; ++i) {
+          const float* row = in + a.index[i] * g.in_w;
+          double r = 0;
+          for (int j = 0; j < 4; ++j) r += b.weight[j] * static_cast<double>(row[b.index[j]]);
+          acc += a.weight[i] * r;
+        }
+        out[oy * g.out_w + ox] = static_cast<float>(acc);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 void resize2d_f32_nchw(const ResizeGeometry& g, const float* x, float* y, int64_t plane_begin, int64_t plane_end) {
+  if (g.mode == ResizeMode::Cubic) return resize2d_cubic_f32(g, x, y, plane_begin, plane_end);
   for (int64_t p = plane_begin; p < plane_end; ++p) {
     const float* in = x + p * g.in_h * g.in_w;
     float* out = y + p * g.out_h * g.out_w;

@@ -6,7 +6,7 @@
 
 namespace qinfer::ref {
 
-enum class ResizeMode { Nearest, Linear };
+enum class ResizeMode { Nearest, Linear, Cubic };
 enum class ResizeCoordinates { HalfPixel, Asymmetric, AlignCorners, PytorchHalfPixel };
 enum class NearestRounding { RoundPreferFloor, RoundPreferCeil, Floor, Ceil };
 
@@ -17,6 +17,8 @@ struct ResizeGeometry {
   ResizeMode mode = ResizeMode::Nearest;
   ResizeCoordinates coordinates = ResizeCoordinates::HalfPixel;
   NearestRounding nearest = NearestRounding::RoundPreferFloor;
+  float cubic_a = -0.75f;        // Cubic: ONNX cubic_coeff_a
+  bool exclude_outside = false;  // Cubic: taps outside the input get weight 0, the others renormalized
 };
 
 // Source coordinate of output coordinate `out_index` along one axis. As in the ONNX reference,
@@ -24,7 +26,8 @@ struct ResizeGeometry {
 // fractional when scales (not sizes) were given.
 float resize_source_coordinate(int64_t out_index, float scale, int64_t in_size, ResizeCoordinates coordinates);
 
-// Planes [plane_begin, plane_end) of y.
+// Planes [plane_begin, plane_end) of y. Cubic follows the ONNX reference: 4 taps per axis around the
+// source coordinate (edge-clamped), Keys weights with cubic_a, computed in double, separable (W then H).
 void resize2d_f32_nchw(const ResizeGeometry& g, const float* x, float* y, int64_t plane_begin, int64_t plane_end);
 
 // Source index of output index `out_index` along one axis for nearest mode.

@@ -21,38 +21,12 @@ namespace {
 
 using testing::add_float_initializer;
 using testing::add_value;
+using testing::add_node;
+using testing::ramp;
+using testing::set_float;
+using testing::set_int;
+using testing::set_ints;
 
-onnx::NodeProto* add_node(onnx::GraphProto* g, const std::string& op, std::vector<std::string> ins, const std::string& out) {
-  onnx::NodeProto* n = g->add_node();
-  n->set_name(out + "_node");
-  n->set_op_type(op);
-  for (const auto& i : ins) n->add_input(i);
-  n->add_output(out);
-  return n;
-}
-void set_int(onnx::NodeProto* n, const char* name, int64_t v) {
-  auto* a = n->add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::INT);
-  a->set_i(v);
-}
-void set_ints(onnx::NodeProto* n, const char* name, std::vector<int64_t> v) {
-  auto* a = n->add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::INTS);
-  for (int64_t x : v) a->add_ints(x);
-}
-void set_float(onnx::NodeProto* n, const char* name, float v) {
-  auto* a = n->add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::FLOAT);
-  a->set_f(v);
-}
-std::vector<float> ramp(size_t n, float scale, float offset) {
-  std::vector<float> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>((i * 37 + 11) % 23) * scale + offset;
-  return v;
-}
 // A raw-data initializer of any integer type.
 template <typename T>
 void add_int_initializer(onnx::GraphProto* g, const std::string& name, int type, const std::vector<int64_t>& dims,
@@ -79,11 +53,8 @@ Tensor input_ramp(std::vector<int64_t> shape, float scale, float offset) {
 // x [1,3,9,9] -> Conv 3x3 pad 1 (4) + Relu = a -> MaxPool 2x2 = p -> Conv 1x1 (4) = c; Add(c, p) = s;
 // GlobalAveragePool -> Flatten -> Gemm (transB 0, alpha 0.75) -> y [1, 5]
 onnx::ModelProto small_model() {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = testing::empty_model("small");
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("small");
   add_value(g->add_input(), "x", {1, 3, 9, 9});
   add_value(g->add_output(), "y", {1, 5});
   add_float_initializer(g, "w0", {4, 3, 3, 3}, ramp(108, 0.05f, -0.5f));
@@ -167,11 +138,8 @@ namespace {
 // x -> Q/DQ -> Conv 1x1 (int8 per-channel weights, int32 bias behind DQ) -> Q/DQ -> y, with
 // activation pairs in `int8` (zero points zx, zy) or uint8 (zx + 128, zy + 128).
 onnx::ModelProto qdq_conv(bool int8) {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = testing::empty_model("qdq_conv");
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("qdq_conv");
   add_value(g->add_input(), "x", {1, 3, 5, 5});
   add_value(g->add_output(), "y", {1, 4, 5, 5});
   const float sx = 0.02f, sy = 0.05f;
@@ -277,11 +245,8 @@ TEST(ImportQdq, QLinearConvRunsOnTheInt8ConvLikeItsQdqForm) {
 TEST(ImportQdq, QLinearMatMulWithPerColumnWeightsRunsOnTheInt8Gemm) {
   // x [3, 4] -> QuantizeLinear -> QLinearMatMul(b int8 [4, 5], one scale per column) -> DequantizeLinear -> y
   const std::string dir = testing::temp_dir();
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = testing::empty_model("qmm");
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("qmm");
   add_value(g->add_input(), "x", {3, 4});
   add_value(g->add_output(), "y", {3, 5});
   const float sa = 0.03f, sy = 0.07f;
@@ -316,11 +281,8 @@ TEST(ImportQdq, QLinearMatMulWithPerColumnWeightsRunsOnTheInt8Gemm) {
 
 TEST(ImportQdq, StandaloneQuantizeAndDequantizeUseTheGivenParameters) {
   const std::string dir = testing::temp_dir();
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = testing::empty_model("q");
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("q");
   add_value(g->add_input(), "x", {2, 7});
   add_value(g->add_output(), "y", {2, 7});
   g->mutable_output(0)->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::UINT8);
@@ -350,11 +312,8 @@ TEST(ImportQdq, StandaloneQuantizeAndDequantizeUseTheGivenParameters) {
 
 TEST(ImportQdq, Int8PerAxisDequantizeOfAnInput) {
   const std::string dir = testing::temp_dir();
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = testing::empty_model("dq");
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("dq");
   add_value(g->add_input(), "x", {2, 3});
   g->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::INT8);
   add_value(g->add_output(), "y", {2, 3});
@@ -379,11 +338,8 @@ TEST(ImportQdq, Int8PerAxisDequantizeOfAnInput) {
 
 TEST(ImportQdq, UnsupportedVariantNamesTheNode) {
   const std::string dir = testing::temp_dir();
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = testing::empty_model("q");
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("q");
   add_value(g->add_input(), "x", {2, 3});
   add_value(g->add_output(), "y", {2, 3});
   g->mutable_output(0)->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::UINT8);

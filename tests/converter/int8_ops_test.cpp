@@ -20,49 +20,20 @@ namespace {
 
 using testing::add_float_initializer;
 using testing::add_value;
+using testing::add_node;
+using testing::ramp;
+using testing::set_float;
+using testing::set_ints;
+using testing::set_string;
 
-onnx::NodeProto* add_node(onnx::GraphProto* g, const std::string& op, std::vector<std::string> ins, const std::string& out) {
-  onnx::NodeProto* n = g->add_node();
-  n->set_name(out + "_node");
-  n->set_op_type(op);
-  for (const auto& i : ins) n->add_input(i);
-  n->add_output(out);
-  return n;
-}
-void set_ints(onnx::NodeProto* n, const char* name, std::vector<int64_t> v) {
-  auto* a = n->add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::INTS);
-  for (int64_t x : v) a->add_ints(x);
-}
-void set_float(onnx::NodeProto* n, const char* name, float v) {
-  auto* a = n->add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::FLOAT);
-  a->set_f(v);
-}
-void set_string(onnx::NodeProto* n, const char* name, const std::string& v) {
-  auto* a = n->add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::STRING);
-  a->set_s(v);
-}
-std::vector<float> ramp(size_t n, float scale, float offset) {
-  std::vector<float> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>((i * 37 + 11) % 23) * scale + offset;
-  return v;
-}
 
 // x [1,3,7,9] -> Conv 1x1 (5) -> Mul(k) -> Add(c) -> x*Clip(x+3,0,6)/6 -> Mul(a) -> Add(b) = h
 //   SE gate: GlobalAveragePool(h) -> Conv 1x1 -> HardSigmoid -> Mul(h, gate) = s
 //   up = Resize nearest x2 (asymmetric, floor) of s;  t = ConvTranspose 2x2 stride 2 (5 -> 3) of h
 //   y = Sigmoid(Concat(up, t) along channels)   [1, 8, 14, 18]
 onnx::ModelProto det_like_model() {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = testing::empty_model("det_like");
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("det_like");
   add_value(g->add_input(), "x", {1, 3, 7, 9});
   add_value(g->add_output(), "y", {1, 8, 14, 18});
   add_float_initializer(g, "w0", {5, 3, 1, 1}, ramp(15, 0.11f, -1.2f));

@@ -25,13 +25,62 @@ inline void add_value(onnx::ValueInfoProto* v, const std::string& name, const st
   for (int64_t d : dims) tt->mutable_shape()->add_dim()->set_dim_value(d);
 }
 
-// x [1,1,4,4] -> Conv 1x1 (2 channels) -> <op_after> -> y
-inline onnx::ModelProto conv_then(const std::string& op_after) {
+// A model (IR version 8, opset 13) with an empty graph named `graph_name`.
+inline onnx::ModelProto empty_model(const std::string& graph_name) {
   onnx::ModelProto m;
   m.set_ir_version(8);
   m.add_opset_import()->set_version(13);
+  m.mutable_graph()->set_name(graph_name);
+  return m;
+}
+
+// A node named out + "_node" computing `out` from `ins`.
+inline onnx::NodeProto* add_node(onnx::GraphProto* g, const std::string& op, std::vector<std::string> ins, const std::string& out) {
+  onnx::NodeProto* n = g->add_node();
+  n->set_name(out + "_node");
+  n->set_op_type(op);
+  for (const auto& i : ins) n->add_input(i);
+  n->add_output(out);
+  return n;
+}
+
+// Attributes.
+inline void set_int(onnx::NodeProto* n, const char* name, int64_t v) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(v);
+}
+inline void set_ints(onnx::NodeProto* n, const char* name, std::vector<int64_t> v) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INTS);
+  for (int64_t x : v) a->add_ints(x);
+}
+inline void set_float(onnx::NodeProto* n, const char* name, float v) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::FLOAT);
+  a->set_f(v);
+}
+inline void set_string(onnx::NodeProto* n, const char* name, const std::string& v) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::STRING);
+  a->set_s(v);
+}
+
+// Deterministic, irregular test values: n values in [offset, offset + 22 * scale].
+inline std::vector<float> ramp(size_t n, float scale, float offset) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>((i * 37 + 11) % 23) * scale + offset;
+  return v;
+}
+
+// x [1,1,4,4] -> Conv 1x1 (2 channels) -> <op_after> -> y
+inline onnx::ModelProto conv_then(const std::string& op_after) {
+  onnx::ModelProto m = empty_model("test");
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("test");
   add_value(g->add_input(), "x", {1, 1, 4, 4});
   add_value(g->add_output(), "y", {1, 2, 4, 4});
   add_float_initializer(g, "w", {2, 1, 1, 1}, {0.5f, -1.0f});

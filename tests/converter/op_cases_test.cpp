@@ -90,11 +90,8 @@ TEST(PlanTimeValues, ConstantOfShapeAndRangeFollowTheInput) {
 // x -> Reshape(x, shape) where shape is a graph input would need run-time data: the Runtime
 // refuses when planning, naming the node and the rule.
 TEST(PlanTimeValues, ShapeFromRunTimeDataIsAnError) {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = testing::empty_model("t");
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("t");
   testing::add_value(g->add_input(), "x", {2, 3});
   testing::add_value(g->add_output(), "y", {6});
   // shape = Cast(x[0:1] as int64) * 0 + 6: depends on x's values, not only its shape.
@@ -143,11 +140,8 @@ TEST(PlanTimeValues, ShapeFromRunTimeDataIsAnError) {
 // x [N, 3] -> Reshape to the constant [5]: converts (N is symbolic), and fails when planned for
 // N = 2, naming the node and both shapes; the Runtime stays usable for a valid N.
 TEST(PlanTimeValues, ImpossibleReshapeIsAnErrorNotACrash) {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = testing::empty_model("t");
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("t");
   onnx::ValueInfoProto* x = g->add_input();
   x->set_name("x");
   auto* tt = x->mutable_type()->mutable_tensor_type();

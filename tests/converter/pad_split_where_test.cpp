@@ -113,11 +113,8 @@ TEST(PadSplitWhere, UnsupportedPadModeNamesTheNode) {
 // Split(x) into 3 parts with only the first output named: unnamed outputs still count as parts
 // (and take the data's int64 type), so y = Cast(x[0:2]).
 TEST(PadSplitWhere, UnnamedSplitOutputsStillCountAsParts) {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = testing::empty_model("t");
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("t");
   testing::add_value(g->add_input(), "x", {6});
   g->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::INT64);
   testing::add_value(g->add_output(), "y", {2});
@@ -148,11 +145,8 @@ int64_t reflect_source(int64_t o, int64_t begin, int64_t dim) {
 // converted to int8: Conv, Pad, Split, Conv run int8 (Pad and Split copy uint8 NHWC bytes,
 // checked through the observer), Where runs fp32, and the int8 output stays close to fp32's.
 TEST(PadSplitWhere, PadAndSplitCopyUint8DataWhereStaysFp32) {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = testing::empty_model("t");
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("t");
   onnx::ValueInfoProto* x = g->add_input();
   testing::add_value(x, "x", {1, 1, 6, 6});
   x->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(0)->set_dim_param("N");

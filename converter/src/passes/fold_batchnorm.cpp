@@ -33,26 +33,15 @@ void decompose_batchnorm(ir::Graph& g, size_t index) {
     scale.data<float>()[o] = float(k);
     shift.data<float>()[o] = float(double(beta.data<float>()[o]) - double(mean.data<float>()[o]) * k);
   }
-  auto constant = [&](const std::string& base, Tensor t) {
-    ir::Value v;
-    v.name = g.unique_name(base);
-    v.dims = t.shape();
-    v.dim_names.assign(v.dims.size(), "");
-    v.shape_known = true;
-    v.constant = std::move(t);
-    const std::string name = v.name;
-    g.values[name] = std::move(v);
-    return name;
-  };
   const std::string scaled = g.unique_name(bn.name + "_scaled");
   ir::Value sv = x;
   sv.name = scaled;
   sv.constant.reset();
   g.values[scaled] = sv;
   ir::Node mul, add;
-  mul.name = bn.name + "_mul", mul.op = "Mul", mul.inputs = {bn.inputs[0], constant(bn.name + "_scale", std::move(scale))};
+  mul.name = bn.name + "_mul", mul.op = "Mul", mul.inputs = {bn.inputs[0], g.add_constant(bn.name + "_scale", std::move(scale))};
   mul.outputs = {scaled};
-  add.name = bn.name + "_add", add.op = "Add", add.inputs = {scaled, constant(bn.name + "_shift", std::move(shift))};
+  add.name = bn.name + "_add", add.op = "Add", add.inputs = {scaled, g.add_constant(bn.name + "_shift", std::move(shift))};
   add.outputs = {bn.outputs[0]};
   g.nodes[index] = mul;
   g.nodes.insert(g.nodes.begin() + static_cast<long>(index) + 1, add);

@@ -11,6 +11,7 @@ void fuse_activations(ir::Graph& g) {
     if (producer.op != "Conv" && producer.op != "Gemm" && producer.op != "Add" && producer.op != "ConvTranspose") continue;
     if (producer.has("qinfer.activation")) continue;
     const std::string& y = producer.outputs.at(0);
+    if (g.value(y).dtype != DType::Float32) continue;  // integer Add: the Clip stays a node
     const auto users = g.consumers(y);
     if (users.size() != 1 || g.is_graph_output(y)) continue;
     ir::Node& act = g.nodes[users[0]];
@@ -30,6 +31,7 @@ void run_default_passes(ir::Graph& g) {
   fold_constant_nodes(g);
   remove_identities(g);
   normalize_ops(g);
+  lift_1d_windows(g);
   normalize_clip(g);
   fold_batchnorm(g);
   fold_computable_values(g);

@@ -61,18 +61,6 @@ bool per_channel(const Tensor& t, int64_t oc) {
 }
 float channel_value(const Tensor& t, int64_t o) { return t.data<float>()[t.element_count() == 1 ? 0 : o]; }
 
-std::string add_constant(ir::Graph& g, const std::string& base, Tensor t) {
-  ir::Value v;
-  v.name = g.unique_name(base);
-  v.dims = t.shape();
-  v.dim_names.assign(v.dims.size(), "");
-  v.shape_known = true;
-  v.constant = std::move(t);
-  const std::string name = v.name;
-  g.values[name] = std::move(v);
-  return name;
-}
-
 }  // namespace
 
 void fold_conv_affine(ir::Graph& g) {
@@ -118,8 +106,8 @@ void fold_conv_affine(ir::Graph& g) {
     }
     if (!changed) continue;
     conv.inputs.resize(3);
-    conv.inputs[1] = add_constant(g, conv.inputs[1] + "_affine", std::move(w));
-    conv.inputs[2] = add_constant(g, conv.name + "_bias_affine", std::move(b));
+    conv.inputs[1] = g.add_constant(conv.inputs[1] + "_affine", std::move(w));
+    conv.inputs[2] = g.add_constant(conv.name + "_bias_affine", std::move(b));
   }
   g.remove_unused_values();
 }

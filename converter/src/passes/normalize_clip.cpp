@@ -12,9 +12,16 @@ float scalar_bound(const ir::Graph& g, const ir::Node& n, size_t index, float fa
   const ir::Value& v = g.value(n.inputs[index]);
   if (!v.constant)
     throw Error(g.source + ": " + n.describe() + ": Clip bound '" + v.name + "' is computed at run time; only constant bounds are supported");
-  if (v.constant->element_count() != 1 || v.constant->dtype() != DType::Float32)
-    throw Error(g.source + ": " + n.describe() + ": Clip bound '" + v.name + "' must be a float scalar");
-  return v.constant->data<float>()[0];
+  if (v.constant->element_count() != 1)
+    throw Error(g.source + ": " + n.describe() + ": Clip bound '" + v.name + "' must be a scalar");
+  switch (v.constant->dtype()) {  // integer bounds come with integer data (int_elementwise.cpp)
+    case DType::Float32: return v.constant->data<float>()[0];
+    case DType::UInt8: return v.constant->data<uint8_t>()[0];
+    case DType::Int8: return v.constant->data<int8_t>()[0];
+    case DType::Int32: return static_cast<float>(v.constant->data<int32_t>()[0]);
+    case DType::Int64: return static_cast<float>(v.constant->data<int64_t>()[0]);
+    default: throw Error(g.source + ": " + n.describe() + ": Clip bound '" + v.name + "' must be a number");
+  }
 }
 }  // namespace
 

@@ -1,6 +1,5 @@
 // Opset differences are settled here, so that qbin_writer and the runtime see one form per op.
 #include <algorithm>
-#include <cstring>
 #include <set>
 
 #include "passes/normalize_pad_split.h"
@@ -13,25 +12,6 @@ namespace {
 
 [[noreturn]] void fail(const ir::Graph& g, const ir::Node& n, const std::string& rule) {
   throw Error(g.source + ": " + n.describe() + ": " + rule);
-}
-
-std::string add_constant(ir::Graph& g, const std::string& base, Tensor t) {
-  ir::Value v;
-  v.name = g.unique_name(base);
-  v.dtype = t.dtype();
-  v.dims = t.shape();
-  v.dim_names.assign(v.dims.size(), "");
-  v.shape_known = true;
-  v.constant = std::move(t);
-  const std::string name = v.name;
-  g.values[name] = std::move(v);
-  return name;
-}
-
-Tensor int64_tensor(const std::vector<int64_t>& v) {
-  Tensor t(DType::Int64, {static_cast<int64_t>(v.size())});
-  if (!v.empty()) std::memcpy(t.raw_data(), v.data(), v.size() * sizeof(int64_t));
-  return t;
 }
 
 // The integers of constant input `index` (int64 or int32).
@@ -59,7 +39,8 @@ void axes_input_to_attribute(ir::Graph& g, ir::Node& n, size_t index) {
 void normalize_resize(ir::Graph& g, ir::Node& n) {
   std::string mode = n.get_string("mode", "nearest");
   if (mode == "bilinear") mode = "linear";  // Upsample-7 spelling
-  if (mode != "nearest" && mode != "linear") fail(g, n, "mode '" + mode + "' is not supported (nearest, linear are)");
+  if (mode != "nearest" && mode != "linear" && mode != "cubic")
+    fail(g, n, "mode '" + mode + "' is not supported (nearest, linear, cubic are)");
   n.attrs["mode"] = mode;
   std::string scales, sizes;
   if (n.op == "Upsample" || g.opset < 11) {
@@ -68,7 +49,7 @@ void normalize_resize(ir::Graph& g, ir::Node& n) {
       const auto it = n.attrs.find("scales");
       const auto* v = std::get_if<std::vector<float>>(&it->second);
       if (!v) fail(g, n, "attribute 'scales' must be a list of floats");
-      scales = add_constant(g, n.name + "_scales", Tensor::from_floats({static_cast<int64_t>(v->size())}, v->data(), v->size()));
+      scales = g.add_constant(n.name + "_scales", Tensor::from_floats({static_cast<int64_t>(v->size())}, v->data(), v->size()));
     } else if (has_input(n, 1)) {
       scales = n.inputs[1];
     }
@@ -100,6 +81,26 @@ void check_element_types(const ir::Graph& g, const ir::Node& n) {
   static const std::set<std::string> float_or_int64 = {"Add", "Sub", "Mul", "Div", "Range"};
   const bool f = float_only.count(n.op) != 0, fi = float_or_int64.count(n.op) != 0;
   if (!f && !fi) return;
+  // Integer forms ONNX defines (runtime/src/kernels/int_elementwise.cpp, plain uint8 MaxPool).
+  const auto dtype_of = [&](size_t i) { return g.value(n.inputs[i]).dtype; };
+  const auto is_int = [](DType d) { return d == DType::UInt8 || d == DType::Int8 || d == DType::Int32 || d == DType::Int64; };
+  if (n.op == "Pow" && n.inputs.size() == 2 && !n.inputs[0].empty() && !n.inputs[1].empty()) {
+    const auto ok = [](DType d) { return d == DType::Float32 || d == DType::Int32 || d == DType::Int64; };
+    for (size_t i = 0; i < 2; ++i)
+      if (!ok(dtype_of(i)))
+        fail(g, n, std::string("input '") + n.inputs[i] + "' of element type " + dtype_name(dtype_of(i)) +
+                       " is not supported (float32, int32 or int64)");
+    return;
+  }
+  if ((n.op == "Add" || n.op == "Sub" || n.op == "Mul" || n.op == "Div" || n.op == "Clip") && !n.inputs.empty() &&
+      !n.inputs[0].empty() && is_int(dtype_of(0))) {
+    for (size_t i = 1; i < n.inputs.size(); ++i)
+      if (!n.inputs[i].empty() && dtype_of(i) != dtype_of(0))
+        fail(g, n, std::string("input '") + n.inputs[i] + "' of element type " + dtype_name(dtype_of(i)) +
+                       " is not supported (all inputs of the same type)");
+    return;
+  }
+  if (n.op == "MaxPool" && !n.inputs.empty() && dtype_of(0) == DType::UInt8) return;
   const size_t checked = (n.op == "Resize" || n.op == "Upsample") ? 1 : n.inputs.size();
   DType first = DType::Float32;
   for (size_t i = 0; i < checked; ++i) {
@@ -126,9 +127,9 @@ void normalize_ops(ir::Graph& g) {
       }
     if (n.op == "Slice" && g.opset < 10) {
       const std::vector<int64_t> starts = n.get_ints("starts"), ends = n.get_ints("ends"), axes = n.get_ints("axes");
-      n.inputs = {n.inputs.at(0), add_constant(g, n.name + "_starts", int64_tensor(starts)),
-                  add_constant(g, n.name + "_ends", int64_tensor(ends))};
-      if (!axes.empty()) n.inputs.push_back(add_constant(g, n.name + "_axes", int64_tensor(axes)));
+      n.inputs = {n.inputs.at(0), g.add_constant(n.name + "_starts", ir::int64_tensor(starts)),
+                  g.add_constant(n.name + "_ends", ir::int64_tensor(ends))};
+      if (!axes.empty()) n.inputs.push_back(g.add_constant(n.name + "_axes", ir::int64_tensor(axes)));
       n.attrs.erase("starts"), n.attrs.erase("ends"), n.attrs.erase("axes");
     } else if ((n.op == "Squeeze" || n.op == "Unsqueeze") && g.opset >= 13) {
       axes_input_to_attribute(g, n, 1);

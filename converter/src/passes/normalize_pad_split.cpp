@@ -1,7 +1,5 @@
 #include "passes/normalize_pad_split.h"
 
-#include <cstring>
-
 #include "qinfer/error.h"
 
 namespace qinfer::passes {
@@ -10,25 +8,6 @@ namespace {
 
 [[noreturn]] void fail(const ir::Graph& g, const ir::Node& n, const std::string& rule) {
   throw Error(g.source + ": " + n.describe() + ": " + rule);
-}
-
-std::string add_constant(ir::Graph& g, const std::string& base, Tensor t) {
-  ir::Value v;
-  v.name = g.unique_name(base);
-  v.dtype = t.dtype();
-  v.dims = t.shape();
-  v.dim_names.assign(v.dims.size(), "");
-  v.shape_known = true;
-  v.constant = std::move(t);
-  const std::string name = v.name;
-  g.values[name] = std::move(v);
-  return name;
-}
-
-std::string int64_constant(ir::Graph& g, const std::string& base, const std::vector<int64_t>& v) {
-  Tensor t(DType::Int64, {static_cast<int64_t>(v.size())});
-  if (!v.empty()) std::memcpy(t.raw_data(), v.data(), v.size() * sizeof(int64_t));
-  return add_constant(g, base, std::move(t));
 }
 
 bool has_input(const ir::Node& n, size_t i) { return i < n.inputs.size() && !n.inputs[i].empty(); }
@@ -44,8 +23,8 @@ void normalize_pad(ir::Graph& g, ir::Node& n) {
   if (g.opset < 11) {  // Pad-2: pads and a float value are attributes
     if (!n.has("pads")) fail(g, n, "the pads attribute is missing");
     const float value = n.get_float("value", 0.0f);
-    n.inputs = {n.inputs.at(0), int64_constant(g, n.name + "_pads", n.get_ints("pads")),
-                add_constant(g, n.name + "_value", Tensor::from_floats({}, &value, 1))};
+    n.inputs = {n.inputs.at(0), g.add_constant(n.name + "_pads", ir::int64_tensor(n.get_ints("pads"))),
+                g.add_constant(n.name + "_value", Tensor::from_floats({}, &value, 1))};
     n.attrs.erase("pads"), n.attrs.erase("value");
     return;
   }
@@ -66,7 +45,7 @@ void normalize_split(ir::Graph& g, ir::Node& n) {
     g.value(n.outputs[o]).dtype = dtype;
   }
   if (g.opset < 13 && n.has("split")) {  // Split-2..11: sizes are an attribute
-    n.inputs = {n.inputs.at(0), int64_constant(g, n.name + "_split", n.get_ints("split"))};
+    n.inputs = {n.inputs.at(0), g.add_constant(n.name + "_split", ir::int64_tensor(n.get_ints("split")))};
     n.attrs.erase("split");
   }
   drop_trailing_absent(n);

@@ -18,6 +18,8 @@ void normalize_clip(ir::Graph& g);
 // value and Split's "split" attribute become inputs (normalize_pad_split.h), absent outputs
 // followed by present ones get names. Unsupported variants throw naming the node.
 void normalize_ops(ir::Graph& g);
+// Conv/ConvTranspose/MaxPool/AveragePool on [N, C, W] become Unsqueeze -> 2-D op (H = 1) -> Squeeze.
+void lift_1d_windows(ir::Graph& g);
 // Nodes whose inputs are all constants, and Shape nodes of fully known shapes, become
 // constants (evaluated by the runtime's kernels).
 void fold_computable_values(ir::Graph& g);

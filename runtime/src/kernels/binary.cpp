@@ -1,6 +1,7 @@
 // Broadcasting binary ops in float32 or int64: Sub, Mul, Div, Pow, and Add on int64 (float Add
 // with fused activations and uint8 Add live in elementwise.cpp).
 #include "broadcast.h"
+#include "kernels/broadcast_layout.h"
 #include "kernels/kernel.h"
 #include "kernels/node_check.h"
 #include "reference/elementwise.h"
@@ -35,10 +36,7 @@ class BinaryKernel : public Kernel {
   }
 
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
-    Shape out;
-    if (!broadcast_shapes(*in[0], *in[1], &out))
-      check_.fail("shapes " + shape_string(*in[0]) + " and " + shape_string(*in[1]) + " do not broadcast");
-    return {out};
+    return {binary_output_shape(check_, *in[0], *in[1], fb::Layout::Plain)};
   }
 
   void run(const KernelIO& io, ThreadPool&) const override {

@@ -1,6 +1,7 @@
 // ConvTranspose, fp32 NCHW with weights [C_in, C_out / group, KH, KW].
 #include <cmath>
 
+#include "kernels/conv_transpose_geometry.h"
 #include "kernels/kernel.h"
 #include "kernels/node_check.h"
 #include "reference/conv_transpose.h"
@@ -16,10 +17,7 @@ class ConvTransposeKernel : public Kernel {
     check_.expect_version(1);
     check_.expect_arity(2, 3, 1);
     const fb::ConvOptions* o = check_.options<fb::ConvOptions>("ConvOptions");
-    strides_ = check_.ints(o->strides(), 2, 1, 1, "strides");
-    pads_ = check_.ints(o->pads(), 4, 0, 0, "pads");
-    dilations_ = check_.ints(o->dilations(), 2, 1, 1, "dilations");
-    output_padding_ = check_.ints(o->output_padding(), 2, 0, 0, "output_padding");
+    geo_.read_options(check_, o);
     if (o->group() < 1) check_.fail("group " + std::to_string(o->group()) + " must be >= 1");
     groups_ = o->group();
     clamp_ = fused_clamp(check_, o->activation(), o->clip_min(), o->clip_max());
@@ -31,13 +29,9 @@ class ConvTransposeKernel : public Kernel {
     }
     if (w.dims.size() != 4) check_.fail("weight '" + w.name + "' must have rank 4 (C_in, C_out/group, KH, KW)");
     if (w.dims[0] % groups_ != 0) check_.fail("weight has " + std::to_string(w.dims[0]) + " input channels, not divisible by group");
-    kernel_ = {w.dims[2], w.dims[3]};
-    const std::vector<int64_t> k = check_.ints(o->kernel(), 2, 0, 0, "kernel");
-    if (k[0] != 0 && (k[0] != kernel_[0] || k[1] != kernel_[1])) check_.fail("kernel does not match the weight's spatial shape");
+    geo_.set_kernel(check_, o, w.dims[2], w.dims[3]);
     in_c_ = w.dims[0];
     out_c_ = w.dims[1] * groups_;
-    for (int i = 0; i < 2; ++i)
-      if (output_padding_[i] >= std::max(strides_[i], dilations_[i])) check_.fail("output_padding must be smaller than stride or dilation");
     weights_ = reinterpret_cast<const float*>(w.constant);
     if (check_.has_input(2)) {
       const TensorDesc& b = check_.input(2);
@@ -49,33 +43,18 @@ class ConvTransposeKernel : public Kernel {
   }
 
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
-    const Shape& x = *in[0];
-    if (x.size() != 4) check_.fail("input shape " + shape_string(x) + " must have rank 4 (N, C, H, W)");
-    if (x[1] != in_c_) check_.fail("input has " + std::to_string(x[1]) + " channels, weight expects " + std::to_string(in_c_));
-    Shape out{x[0], out_c_, 0, 0};
-    for (int a = 0; a < 2; ++a) {
-      out[2 + a] = ref::conv_transpose_out_extent(x[2 + a], kernel_[a], strides_[a], pads_[a], pads_[a + 2], dilations_[a],
-                                                  output_padding_[a]);
-      if (x[2 + a] == 0 || out[2 + a] <= 0) check_.fail("input " + shape_string(x) + " gives an empty output after padding");
-    }
-    return {out};
+    return {geo_.output_shape(check_, *in[0], in_c_, out_c_)};
   }
 
   int64_t macs(const std::vector<const Shape*>& in, const std::vector<const Shape*>&) const override {
     const Shape& x = *in[0];
-    return x[0] * x[1] * x[2] * x[3] * (out_c_ / groups_) * kernel_[0] * kernel_[1];
+    return x[0] * x[1] * x[2] * x[3] * (out_c_ / groups_) * geo_.kernel[0] * geo_.kernel[1];
   }
 
   void run(const KernelIO& io, ThreadPool& pool) const override {
     const Shape& x = *io.input_shapes[0];
     const Shape& y = *io.output_shapes[0];
-    ref::Conv2DGeometry g;
-    g.batch = x[0], g.in_c = x[1], g.in_h = x[2], g.in_w = x[3];
-    g.out_c = y[1], g.out_h = y[2], g.out_w = y[3];
-    g.kernel_h = kernel_[0], g.kernel_w = kernel_[1];
-    g.stride_h = strides_[0], g.stride_w = strides_[1];
-    g.pad_top = pads_[0], g.pad_left = pads_[1];
-    g.dilation_h = dilations_[0], g.dilation_w = dilations_[1];
+    ref::Conv2DGeometry g = geo_.conv2d(x, y);
     g.groups = groups_;
     auto* yp = static_cast<float*>(io.outputs[0]);
     pool.parallel_for(g.rows(), [&](int64_t b, int64_t e) {
@@ -91,7 +70,7 @@ class ConvTransposeKernel : public Kernel {
 
  private:
   NodeCheck check_;
-  std::vector<int64_t> kernel_, strides_, pads_, dilations_, output_padding_;
+  ConvTransposeGeometry geo_;
   int64_t groups_ = 1, in_c_ = 0, out_c_ = 0;
   FloatClamp clamp_;
   const float* weights_ = nullptr;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "kernels/conv_transpose_geometry.h"
 #include "kernels/int8_gemm.h"
 #include "kernels/kernel.h"
 #include "kernels/node_check.h"
@@ -25,10 +26,7 @@ class ConvTransposeQu8Kernel : public Kernel {
     check_.expect_version(1);
     check_.expect_arity(2, 3, 1);
     const fb::ConvOptions* o = check_.options<fb::ConvOptions>("ConvOptions");
-    strides_ = check_.ints(o->strides(), 2, 1, 1, "strides");
-    pads_ = check_.ints(o->pads(), 4, 0, 0, "pads");
-    dilations_ = check_.ints(o->dilations(), 2, 1, 1, "dilations");
-    output_padding_ = check_.ints(o->output_padding(), 2, 0, 0, "output_padding");
+    geo_.read_options(check_, o);
     if (o->group() != 1) check_.fail("int8 ConvTranspose needs group 1, got " + std::to_string(o->group()));
     const FloatClamp clamp = fused_clamp(check_, o->activation(), o->clip_min(), o->clip_max());
     const TensorDesc& x = check_.input(0);
@@ -44,11 +42,8 @@ class ConvTransposeQu8Kernel : public Kernel {
     check_.expect_layout(w, fb::Layout::NHWC, "weight");
     if (w.dims.size() != 4 || w.dims[0] < 1 || w.dims[1] < 1 || w.dims[2] < 1 || w.dims[3] < 1)
       check_.fail("weight '" + w.name + "' must have rank 4 (C_out, C_in, KH, KW) with positive dims");
-    out_c_ = w.dims[0], in_c_ = w.dims[1], kernel_ = {w.dims[2], w.dims[3]};
-    const std::vector<int64_t> k = check_.ints(o->kernel(), 2, 0, 0, "kernel");
-    if (k[0] != 0 && (k[0] != kernel_[0] || k[1] != kernel_[1])) check_.fail("kernel does not match the weight's spatial shape");
-    for (int i = 0; i < 2; ++i)
-      if (output_padding_[i] >= std::max(strides_[i], dilations_[i])) check_.fail("output_padding must be smaller than stride or dilation");
+    out_c_ = w.dims[0], in_c_ = w.dims[1];
+    geo_.set_kernel(check_, o, w.dims[2], w.dims[3]);
     if (w.quant.empty() || (w.quant.scale.size() != 1 && (w.quant.axis != 0 || static_cast<int64_t>(w.quant.scale.size()) != out_c_)))
       check_.fail("weight '" + w.name + "' needs per-tensor or axis-0 (per output channel) quantization");
     for (int32_t z : w.quant.zero_point)
@@ -72,16 +67,16 @@ class ConvTransposeQu8Kernel : public Kernel {
     const bool ref_forced = isa && std::strcmp(isa, "ref") == 0;
     if (ref_forced || !one_tap_per_output()) return;
     // B for kernel row ky: [KW * C_out, C_in], row (kx, oc) = w[oc, ky, kx, :].
-    const int64_t n = kernel_[1] * out_c_;
+    const int64_t n = geo_.kernel[1] * out_c_;
     std::vector<int8_t> b(static_cast<size_t>(n * in_c_));
     std::vector<int32_t> bias(static_cast<size_t>(n), 0);
     std::vector<float> mult(static_cast<size_t>(n));
-    gemms_.resize(static_cast<size_t>(kernel_[0]));
-    for (int64_t ky = 0; ky < kernel_[0]; ++ky) {
-      for (int64_t kx = 0; kx < kernel_[1]; ++kx)
+    gemms_.resize(static_cast<size_t>(geo_.kernel[0]));
+    for (int64_t ky = 0; ky < geo_.kernel[0]; ++ky) {
+      for (int64_t kx = 0; kx < geo_.kernel[1]; ++kx)
         for (int64_t oc = 0; oc < out_c_; ++oc) {
           const int64_t col = kx * out_c_ + oc;
-          std::memcpy(&b[col * in_c_], weights_ + ((oc * kernel_[0] + ky) * kernel_[1] + kx) * in_c_, static_cast<size_t>(in_c_));
+          std::memcpy(&b[col * in_c_], weights_ + ((oc * geo_.kernel[0] + ky) * geo_.kernel[1] + kx) * in_c_, static_cast<size_t>(in_c_));
           bias[col] = bias_ ? bias_[oc] : 0;
           mult[col] = multipliers_[oc];
         }
@@ -90,21 +85,12 @@ class ConvTransposeQu8Kernel : public Kernel {
   }
 
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
-    const Shape& x = *in[0];
-    if (x.size() != 4) check_.fail("input shape " + shape_string(x) + " must have rank 4 (N, C, H, W)");
-    if (x[1] != in_c_) check_.fail("input has " + std::to_string(x[1]) + " channels, weight expects " + std::to_string(in_c_));
-    Shape out{x[0], out_c_, 0, 0};
-    for (int a = 0; a < 2; ++a) {
-      out[2 + a] = ref::conv_transpose_out_extent(x[2 + a], kernel_[a], strides_[a], pads_[a], pads_[a + 2], dilations_[a],
-                                                  output_padding_[a]);
-      if (x[2 + a] == 0 || out[2 + a] <= 0) check_.fail("input " + shape_string(x) + " gives an empty output after padding");
-    }
-    return {out};
+    return {geo_.output_shape(check_, *in[0], in_c_, out_c_)};
   }
 
   int64_t macs(const std::vector<const Shape*>& in, const std::vector<const Shape*>&) const override {
     const Shape& x = *in[0];
-    return x[0] * x[1] * x[2] * x[3] * out_c_ * kernel_[0] * kernel_[1];
+    return x[0] * x[1] * x[2] * x[3] * out_c_ * geo_.kernel[0] * geo_.kernel[1];
   }
 
   size_t scratch_bytes(const std::vector<const Shape*>&, const std::vector<const Shape*>&, int threads) const override {
@@ -117,20 +103,14 @@ class ConvTransposeQu8Kernel : public Kernel {
     const auto* x = static_cast<const uint8_t*>(io.inputs[0]);
     auto* y = static_cast<uint8_t*>(io.outputs[0]);
     if (gemms_.empty()) {
-      ref::Conv2DGeometry g;
-      g.batch = xs[0], g.in_c = xs[1], g.in_h = xs[2], g.in_w = xs[3];
-      g.out_c = ys[1], g.out_h = ys[2], g.out_w = ys[3];
-      g.kernel_h = kernel_[0], g.kernel_w = kernel_[1];
-      g.stride_h = strides_[0], g.stride_w = strides_[1];
-      g.pad_top = pads_[0], g.pad_left = pads_[1];
-      g.dilation_h = dilations_[0], g.dilation_w = dilations_[1];
+      const ref::Conv2DGeometry g = geo_.conv2d(xs, ys);
       pool.parallel_for(g.rows(), [&](int64_t b, int64_t e) {
         ref::conv_transpose2d_qu8s8_nhwc(g, x, x_zero_point_, weights_, bias_, multipliers_.data(), y_zero_point_, y_min_,
                                          y_max_, y, b, e);
       });
       return;
     }
-    const int64_t in_rows = xs[0] * xs[2], in_w = xs[3], out_w = ys[3], kh = kernel_[0], kw = kernel_[1];
+    const int64_t in_rows = xs[0] * xs[2], in_w = xs[3], out_w = ys[3], kh = geo_.kernel[0], kw = geo_.kernel[1];
     const int parts = pool.threads();
     const size_t part_bytes = round64(gemms_[0].scratch_bytes());
     auto* scratch = static_cast<uint8_t*>(io.scratch);
@@ -145,12 +125,13 @@ class ConvTransposeQu8Kernel : public Kernel {
 
  private:
   bool one_tap_per_output() const {
-    return kernel_[0] == strides_[0] && kernel_[1] == strides_[1] && pads_[0] == 0 && pads_[1] == 0 && pads_[2] == 0 &&
-           pads_[3] == 0 && dilations_[0] == 1 && dilations_[1] == 1 && output_padding_[0] == 0 && output_padding_[1] == 0;
+    const ConvTransposeGeometry& c = geo_;
+    return c.kernel[0] == c.strides[0] && c.kernel[1] == c.strides[1] && c.pads[0] == 0 && c.pads[1] == 0 && c.pads[2] == 0 &&
+           c.pads[3] == 0 && c.dilations[0] == 1 && c.dilations[1] == 1 && c.output_padding[0] == 0 && c.output_padding[1] == 0;
   }
 
   NodeCheck check_;
-  std::vector<int64_t> kernel_, strides_, pads_, dilations_, output_padding_;
+  ConvTransposeGeometry geo_;
   int64_t in_c_ = 0, out_c_ = 0;
   const int8_t* weights_ = nullptr;
   const int32_t* bias_ = nullptr;

@@ -69,16 +69,7 @@ class ConcatKernel : public Kernel {
     elem_ = dtype_size(check_.output(0).dtype);
   }
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
-    Shape out = *in[0];
-    const int64_t axis = normalize_axis(check_, axis_, static_cast<int64_t>(out.size()), "axis");
-    out[axis] = 0;
-    for (const Shape* s : in) {
-      bool ok = s->size() == out.size();
-      for (size_t d = 0; ok && d < out.size(); ++d) ok = static_cast<int64_t>(d) == axis || (*s)[d] == out[d];
-      if (!ok) check_.fail("input " + shape_string(*s) + " does not match " + shape_string(*in[0]) + " outside axis " + std::to_string(axis_));
-      out[axis] += (*s)[axis];
-    }
-    return {out};
+    return {concat_output_shape(check_, in, axis_)};
   }
   void run(const KernelIO& io, ThreadPool&) const override {
     const Shape& y = *io.output_shapes[0];

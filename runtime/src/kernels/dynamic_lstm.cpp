@@ -7,6 +7,7 @@
 
 #include "dynamic_lstm.h"
 #include "kernels/kernel.h"
+#include "kernels/lstm_common.h"
 #include "kernels/node_check.h"
 #include "reference/dynamic_gemm.h"
 
@@ -21,12 +22,8 @@ class DynamicLstmKernel : public Kernel {
     check_.expect_arity(3, 9, node.outputs.size());
     if (node.inputs.size() != 9 || !check_.has_input(7) || !check_.has_input(8))
       check_.fail("needs 9 inputs with W_scale (7) and R_scale (8) present, has " + std::to_string(node.inputs.size()));
-    if (node.outputs.empty() || node.outputs.size() > 3) check_.fail("needs 1 to 3 outputs (Y, Y_h, Y_c)");
-    const fb::LSTMOptions* o = check_.options<fb::LSTMOptions>("LSTMOptions");
-    if (o->direction() > fb::LSTMDirection::MAX) check_.fail("unknown direction");
-    direction_ = o->direction();
-    dirs_ = direction_ == fb::LSTMDirection::Bidirectional ? 2 : 1;
-    hidden_ = o->hidden_size();
+    const LstmOptions o = read_lstm_options(check_, node);
+    direction_ = o.direction, dirs_ = o.dirs, hidden_ = o.hidden;
     if (hidden_ < 1 || hidden_ > ref::kDynamicGemmMaxK / 4)
       check_.fail("hidden_size " + std::to_string(hidden_) + " must be in [1, " + std::to_string(ref::kDynamicGemmMaxK / 4) + "]");
     if (check_.has_input(4)) check_.fail("sequence_lens is not supported (every sequence has the full length)");
@@ -72,14 +69,7 @@ class DynamicLstmKernel : public Kernel {
   }
 
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
-    const Shape& x = *in[0];
-    if (x.size() != 3 || x[2] != input_size_)
-      check_.fail("X " + shape_string(x) + " must be [seq_len, batch, " + std::to_string(input_size_) + "]");
-    const Shape state{dirs_, x[1], hidden_};
-    for (size_t i : {size_t{5}, size_t{6}})
-      if (i < in.size() && in[i] && *in[i] != state)
-        check_.fail("initial state " + shape_string(*in[i]) + " must be " + shape_string(state));
-    return {Shape{x[0], dirs_, x[1], hidden_}, state, state};
+    return lstm_output_shapes(check_, in, dirs_, hidden_, input_size_);
   }
 
   size_t scratch_bytes(const std::vector<const Shape*>& in, const std::vector<const Shape*>&, int) const override {
@@ -95,18 +85,13 @@ class DynamicLstmKernel : public Kernel {
     const Shape& x = *io.input_shapes[0];
     const ref::LstmGeometry g{x[0], x[1], input_size_, hidden_};
     const int64_t state = x[1] * hidden_;
-    auto in = [&](size_t i) { return i < io.inputs.size() ? static_cast<const float*>(io.inputs[i]) : nullptr; };
-    auto out = [&](size_t i) { return i < io.outputs.size() ? static_cast<float*>(io.outputs[i]) : nullptr; };
     auto* scratch = static_cast<float*>(io.scratch);
     void* gemm_scratch = static_cast<uint8_t*>(io.scratch) + floats_bytes(x);
     for (int64_t d = 0; d < dirs_; ++d) {
       const bool reverse = direction_ == fb::LSTMDirection::Reverse || d == 1;
-      const float* h0 = in(5) ? in(5) + d * state : nullptr;
-      const float* c0 = in(6) ? in(6) + d * state : nullptr;
-      float* y = out(0) ? out(0) + d * state : nullptr;
-      float* yh = out(1) ? out(1) + d * state : nullptr;
-      float* yc = out(2) ? out(2) + d * state : nullptr;
-      lstm_dynamic(g, reverse, in(0), w_[d], r_[d], h0, c0, y, dirs_ * state, yh, yc, scratch, gemm_scratch);
+      const LstmDirectionIO s = lstm_direction_io(io, d, state);
+      lstm_dynamic(g, reverse, static_cast<const float*>(io.inputs[0]), w_[d], r_[d], s.h0, s.c0, s.y, dirs_ * state, s.yh, s.yc,
+                   scratch, gemm_scratch);
     }
   }
 

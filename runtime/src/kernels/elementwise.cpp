@@ -6,6 +6,7 @@
 
 #include "broadcast.h"
 #include "elementwise_qu8_hwy.h"
+#include "kernels/broadcast_layout.h"
 #include "kernels/kernel.h"
 #include "kernels/node_check.h"
 #include "reference/elementwise.h"
@@ -13,12 +14,6 @@
 namespace qinfer {
 
 namespace {
-
-// Physical (memory-order) shape of a logical N,C,H,W shape stored NHWC.
-Shape physical(const Shape& logical, fb::Layout layout) {
-  if (layout != fb::Layout::NHWC) return logical;
-  return {logical[0], logical[2], logical[3], logical[1]};
-}
 
 class AddKernel : public Kernel {
  public:
@@ -52,17 +47,12 @@ class AddKernel : public Kernel {
   }
 
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
-    Shape out;
-    if (!broadcast_shapes(*in[0], *in[1], &out))
-      check_.fail("shapes " + shape_string(*in[0]) + " and " + shape_string(*in[1]) + " do not broadcast");
-    if (layout_ == fb::Layout::NHWC && (in[0]->size() != 4 || in[1]->size() != 4))
-      check_.fail("NHWC inputs must both have rank 4, got " + shape_string(*in[0]) + " and " + shape_string(*in[1]));
-    return {out};
+    return {binary_output_shape(check_, *in[0], *in[1], layout_)};
   }
 
   void run(const KernelIO& io, ThreadPool& pool) const override {
-    const Shape a = physical(*io.input_shapes[0], layout_), b = physical(*io.input_shapes[1], layout_);
-    const Shape y = physical(*io.output_shapes[0], layout_);
+    const Shape a = physical_shape(*io.input_shapes[0], layout_), b = physical_shape(*io.input_shapes[1], layout_);
+    const Shape y = physical_shape(*io.output_shapes[0], layout_);
     if (quantized_ && vector_ && a == y && b == y) {  // same shapes: Highway, split over threads
       const auto* pa = static_cast<const uint8_t*>(io.inputs[0]);
       const auto* pb = static_cast<const uint8_t*>(io.inputs[1]);

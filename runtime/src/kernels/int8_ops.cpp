@@ -8,6 +8,7 @@
 
 #include "broadcast.h"
 #include "elementwise_qu8_hwy.h"
+#include "kernels/broadcast_layout.h"
 #include "kernels/kernel.h"
 #include "kernels/node_check.h"
 #include "kernels/values.h"
@@ -18,12 +19,6 @@
 namespace qinfer {
 
 namespace {
-
-// Physical (memory-order) shape of a logical N,C,H,W shape stored NHWC.
-Shape physical_shape(const Shape& logical, fb::Layout layout) {
-  if (layout != fb::Layout::NHWC) return logical;
-  return {logical[0], logical[2], logical[3], logical[1]};
-}
 
 // Grain of element-wise work handed to one thread.
 constexpr int64_t kChunk = 16384;
@@ -134,12 +129,7 @@ class MulQu8Kernel : public Kernel {
   }
 
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
-    Shape out;
-    if (!broadcast_shapes(*in[0], *in[1], &out))
-      check_.fail("shapes " + shape_string(*in[0]) + " and " + shape_string(*in[1]) + " do not broadcast");
-    if (layout_ == fb::Layout::NHWC && (in[0]->size() != 4 || in[1]->size() != 4))
-      check_.fail("NHWC inputs must both have rank 4, got " + shape_string(*in[0]) + " and " + shape_string(*in[1]));
-    return {out};
+    return {binary_output_shape(check_, *in[0], *in[1], layout_)};
   }
 
   void run(const KernelIO& io, ThreadPool& pool) const override {
@@ -216,17 +206,8 @@ class ConcatQu8Kernel : public Kernel {
   }
 
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
-    Shape out = *in[0];
-    if (layout_ == fb::Layout::NHWC && out.size() != 4) check_.fail("NHWC inputs must have rank 4, got " + shape_string(out));
-    const int64_t axis = normalize_axis(check_, axis_, static_cast<int64_t>(out.size()), "axis");
-    out[axis] = 0;
-    for (const Shape* s : in) {
-      bool ok = s->size() == out.size();
-      for (size_t d = 0; ok && d < out.size(); ++d) ok = static_cast<int64_t>(d) == axis || (*s)[d] == out[d];
-      if (!ok) check_.fail("input " + shape_string(*s) + " does not match " + shape_string(*in[0]) + " outside axis " + std::to_string(axis_));
-      out[axis] += (*s)[axis];
-    }
-    return {out};
+    if (layout_ == fb::Layout::NHWC && in[0]->size() != 4) check_.fail("NHWC inputs must have rank 4, got " + shape_string(*in[0]));
+    return {concat_output_shape(check_, in, axis_)};
   }
 
   void run(const KernelIO& io, ThreadPool&) const override {

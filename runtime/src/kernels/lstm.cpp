@@ -2,6 +2,7 @@
 // Inputs: X [T, N, I], W [D, 4H, I], R [D, 4H, H], B [D, 8H]?, sequence_lens (absent),
 // initial_h [D, N, H]?, initial_c [D, N, H]?; outputs Y [T, D, N, H]?, Y_h [D, N, H]?, Y_c?.
 #include "kernels/kernel.h"
+#include "kernels/lstm_common.h"
 #include "kernels/node_check.h"
 #include "reference/lstm.h"
 
@@ -14,12 +15,8 @@ class LstmKernel : public Kernel {
   LstmKernel(const Model& model, const NodeDesc& node) : check_(model, node) {
     check_.expect_version(1);
     check_.expect_arity(3, 7, node.outputs.size());
-    if (node.outputs.empty() || node.outputs.size() > 3) check_.fail("needs 1 to 3 outputs (Y, Y_h, Y_c)");
-    const fb::LSTMOptions* o = check_.options<fb::LSTMOptions>("LSTMOptions");
-    if (o->direction() > fb::LSTMDirection::MAX) check_.fail("unknown direction");
-    direction_ = o->direction();
-    dirs_ = direction_ == fb::LSTMDirection::Bidirectional ? 2 : 1;
-    hidden_ = o->hidden_size();
+    const LstmOptions o = read_lstm_options(check_, node);
+    direction_ = o.direction, dirs_ = o.dirs, hidden_ = o.hidden;
     if (hidden_ < 1) check_.fail("hidden_size " + std::to_string(hidden_) + " must be >= 1");
     if (check_.has_input(4)) check_.fail("sequence_lens is not supported (every sequence has the full length)");
     for (size_t i = 0; i < node.inputs.size(); ++i)
@@ -47,14 +44,7 @@ class LstmKernel : public Kernel {
   }
 
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
-    const Shape& x = *in[0];
-    if (x.size() != 3 || x[2] != input_size_)
-      check_.fail("X " + shape_string(x) + " must be [seq_len, batch, " + std::to_string(input_size_) + "]");
-    const Shape state{dirs_, x[1], hidden_};
-    for (size_t i : {size_t{5}, size_t{6}})
-      if (i < in.size() && in[i] && *in[i] != state)
-        check_.fail("initial state " + shape_string(*in[i]) + " must be " + shape_string(state));
-    return {Shape{x[0], dirs_, x[1], hidden_}, state, state};
+    return lstm_output_shapes(check_, in, dirs_, hidden_, input_size_);
   }
 
   size_t scratch_bytes(const std::vector<const Shape*>& in, const std::vector<const Shape*>&, int) const override {
@@ -70,17 +60,11 @@ class LstmKernel : public Kernel {
     const Shape& x = *io.input_shapes[0];
     ref::LstmGeometry g{x[0], x[1], input_size_, hidden_};
     const int64_t state = x[1] * hidden_;
-    auto in = [&](size_t i) { return i < io.inputs.size() ? static_cast<const float*>(io.inputs[i]) : nullptr; };
-    auto out = [&](size_t i) { return i < io.outputs.size() ? static_cast<float*>(io.outputs[i]) : nullptr; };
     for (int64_t d = 0; d < dirs_; ++d) {
       const bool reverse = direction_ == fb::LSTMDirection::Reverse || d == 1;
-      const float* h0 = in(5) ? in(5) + d * state : nullptr;
-      const float* c0 = in(6) ? in(6) + d * state : nullptr;
-      float* y = out(0) ? out(0) + d * state : nullptr;
-      float* yh = out(1) ? out(1) + d * state : nullptr;
-      float* yc = out(2) ? out(2) + d * state : nullptr;
-      ref::lstm_f32(g, reverse, in(0), w_ + d * 4 * hidden_ * input_size_, r_ + d * 4 * hidden_ * hidden_,
-                    bias_ ? bias_ + d * 8 * hidden_ : nullptr, h0, c0, y, dirs_ * state, yh, yc,
+      const LstmDirectionIO s = lstm_direction_io(io, d, state);
+      ref::lstm_f32(g, reverse, static_cast<const float*>(io.inputs[0]), w_ + d * 4 * hidden_ * input_size_, r_ + d * 4 * hidden_ * hidden_,
+                    bias_ ? bias_ + d * 8 * hidden_ : nullptr, s.h0, s.c0, s.y, dirs_ * state, s.yh, s.yc,
                     static_cast<float*>(io.scratch));
     }
   }

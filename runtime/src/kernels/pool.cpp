@@ -26,6 +26,13 @@ class MaxPoolKernel : public Kernel {
     const TensorDesc& y = check_.output(0);
     quantized_ = x.dtype != DType::Float32;
     check_.expect_dtype(y, x.dtype, "output");
+    if (x.dtype == DType::UInt8 && x.quant.empty() && x.layout == fb::Layout::Plain) {
+      // Plain uint8 NCHW: each (n, c) plane is an NHWC image with one channel.
+      if (!y.quant.empty()) check_.fail("output '" + y.name + "' is quantized but the input is plain uint8");
+      check_.expect_layout(y, fb::Layout::Plain, "output");
+      plain_u8_ = true;
+      return;
+    }
     if (!quantized_) {
       check_.expect_layout(x, fb::Layout::Plain, "input");
       check_.expect_layout(y, fb::Layout::Plain, "output");
@@ -57,6 +64,7 @@ class MaxPoolKernel : public Kernel {
     g.stride_h = strides_[0], g.stride_w = strides_[1];
     g.pad_top = pads_[0], g.pad_left = pads_[1];
     g.dilation_h = dilations_[0], g.dilation_w = dilations_[1];
+    if (plain_u8_) g.batch *= g.in_c, g.in_c = g.out_c = 1;
     pool.parallel_for(g.rows(), [&](int64_t b, int64_t e) {
       if (quantized_)
         ref::maxpool2d_u8_nhwc(g, static_cast<const uint8_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]), b, e);
@@ -68,7 +76,7 @@ class MaxPoolKernel : public Kernel {
  private:
   NodeCheck check_;
   std::vector<int64_t> kernel_, strides_, pads_, dilations_;
-  bool ceil_mode_ = false, quantized_ = false;
+  bool ceil_mode_ = false, quantized_ = false, plain_u8_ = false;
 };
 
 // GlobalAveragePool: fp32 NCHW, or uint8 NHWC requantized to the output's own scale.

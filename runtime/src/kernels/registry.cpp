@@ -9,6 +9,7 @@ std::unique_ptr<Kernel> create_gemm_kernel(const Model&, const NodeDesc&);
 std::unique_ptr<Kernel> create_maxpool_kernel(const Model&, const NodeDesc&);
 std::unique_ptr<Kernel> create_add_kernel(const Model&, const NodeDesc&);
 std::unique_ptr<Kernel> create_clamp_kernel(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_int_elementwise_kernel(const Model&, const NodeDesc&);  // nullptr if not integer
 std::unique_ptr<Kernel> create_flatten_kernel(const Model&, const NodeDesc&);
 std::unique_ptr<Kernel> create_quantize_kernel(const Model&, const NodeDesc&);
 std::unique_ptr<Kernel> create_global_average_pool_kernel(const Model&, const NodeDesc&);
@@ -49,6 +50,8 @@ bool uint8_input(const Model& model, const NodeDesc& node) {
 }  // namespace
 
 std::unique_ptr<Kernel> create_kernel(const Model& model, const NodeDesc& node) {
+  // Plain integer Add/Sub/Mul/Div/Clip and Pow with integer operands (kernels/int_elementwise.cpp).
+  if (std::unique_ptr<Kernel> k = create_int_elementwise_kernel(model, node)) return k;
   if (uint8_input(model, node)) {
     if (node.op == fb::OpCode::Mul) return create_mul_qu8_kernel(model, node);
     if (node.op == fb::OpCode::ConvTranspose) return create_conv_transpose_qu8_kernel(model, node);

@@ -26,6 +26,9 @@ class ResizeKernel : public Kernel {
     mode_ = static_cast<ref::ResizeMode>(o->mode());
     coordinates_ = static_cast<ref::ResizeCoordinates>(o->coordinates());
     nearest_ = static_cast<ref::NearestRounding>(o->nearest());
+    cubic_a_ = o->cubic_coeff_a();
+    exclude_outside_ = o->exclude_outside();
+    if (!std::isfinite(cubic_a_)) check_.fail("cubic_coeff_a must be finite");
     if (o->mode() > fb::ResizeMode::MAX || o->coordinates() > fb::ResizeCoordinates::MAX || o->nearest() > fb::NearestRounding::MAX)
       check_.fail("unknown resize mode, coordinate transformation or nearest rounding");
     if (quantized_) {
@@ -52,6 +55,7 @@ class ResizeKernel : public Kernel {
     const Shape y = resolve(io.input_shapes, io.inputs, &g.scale_h, &g.scale_w);
     g.planes = x[0] * x[1], g.in_h = x[2], g.in_w = x[3], g.out_h = y[2], g.out_w = y[3];
     g.mode = mode_, g.coordinates = coordinates_, g.nearest = nearest_;
+    g.cubic_a = cubic_a_, g.exclude_outside = exclude_outside_;
     if (quantized_) {  // NHWC rows of N * out_h
       pool.parallel_for(x[0] * g.out_h, [&](int64_t b, int64_t e) {
         ref::resize_nearest_u8_nhwc(g, x[1], static_cast<const uint8_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]), b, e);
@@ -101,6 +105,8 @@ class ResizeKernel : public Kernel {
   ref::ResizeMode mode_;
   ref::ResizeCoordinates coordinates_;
   ref::NearestRounding nearest_;
+  float cubic_a_ = -0.75f;
+  bool exclude_outside_ = false;
 };
 
 }  // namespace

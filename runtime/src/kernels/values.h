@@ -34,6 +34,20 @@ inline int64_t normalize_axis(const NodeCheck& check, int64_t axis, int64_t rank
   return axis < 0 ? axis + rank : axis;
 }
 
+// Concat's output shape (fp32 and uint8 kernels): inputs agree outside `axis` and add up along it.
+inline Shape concat_output_shape(const NodeCheck& check, const std::vector<const Shape*>& in, int64_t axis_attr) {
+  Shape out = *in[0];
+  const int64_t axis = normalize_axis(check, axis_attr, static_cast<int64_t>(out.size()), "axis");
+  out[axis] = 0;
+  for (const Shape* s : in) {
+    bool ok = s->size() == out.size();
+    for (size_t d = 0; ok && d < out.size(); ++d) ok = static_cast<int64_t>(d) == axis || (*s)[d] == out[d];
+    if (!ok) check.fail("input " + shape_string(*s) + " does not match " + shape_string(*in[0]) + " outside axis " + std::to_string(axis_attr));
+    out[axis] += (*s)[axis];
+  }
+  return out;
+}
+
 inline ref::Elem elem_of(DType d) {
   switch (d) {
     case DType::Float32: return ref::Elem::F32;
