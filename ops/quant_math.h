@@ -106,6 +106,13 @@ inline float choose_symmetric_scale(float amax, int32_t qmax) {
   return amax / static_cast<float>(qmax);
 }
 
+// A float bias b as int32 in the accumulator's scale s_x * s_w (product in double), rounded half
+// to even (std::nearbyint, default rounding mode) and saturated to int32.
+inline int32_t quantize_bias_value(double b, float s_x, float s_w) {
+  const double v = std::nearbyint(b / (static_cast<double>(s_x) * static_cast<double>(s_w)));
+  return static_cast<int32_t>(std::max(-2147483648.0, std::min(2147483647.0, v)));
+}
+
 }  // namespace qinfer::qmath
 
 namespace qinfer::qmath {

@@ -13,6 +13,7 @@ packages=(
   clang libclang-rt-14-dev                    # libFuzzer targets (tests/fuzz)
   python3-numpy python3-onnx                  # test-data scripts
   pybind11-dev python3-dev python3-pytest     # the Python module and its tests
+  ccache                                      # scripts/test.sh: its five builds share compiled objects
 )
 missing=()
 for p in "${packages[@]}"; do

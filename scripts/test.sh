@@ -7,6 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
+# Every build below (and in test_aarch64.sh / run_fuzzers.sh) goes through ccache: CMake takes the
+# launcher from these variables on first configure; paths relative to the checkout, so clones share it.
+export CMAKE_C_COMPILER_LAUNCHER=ccache CMAKE_CXX_COMPILER_LAUNCHER=ccache
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 if [ "${1:-}" != "--quick" ]; then
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer: whole suite"
   cmake -S . -B build-asan -DQINFER_SANITIZE=address,undefined -DQINFER_BUILD_PERF=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null

@@ -201,15 +201,18 @@ Lowered lower(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
     return {fb::OpCode::Conv, fb::OpOptions::ConvOptions, o.Union()};
   }
   if (n.op == "MaxPool") {
-    if (n.outputs.size() > 1 && !n.outputs[1].empty())
-      throw Error(g.source + ": " + n.describe() + ": the Indices output of MaxPool is not supported");
+    const int64_t storage_order = n.get_int("storage_order", 0);
+    if (storage_order != 0 && storage_order != 1)
+      throw Error(g.source + ": " + n.describe() + ": storage_order must be 0 or 1");
+    if (n.outputs.size() > 1 && !n.outputs[1].empty() && g.value(n.inputs.at(0)).dtype != DType::Float32)
+      throw Error(g.source + ": " + n.describe() + ": the Indices output of MaxPool on non-float32 data is not supported");
     const std::vector<int64_t> kernel = n.get_ints("kernel_shape");
     if (kernel.size() != 2) throw Error(g.source + ": " + n.describe() + ": only 2-D MaxPool is supported");
     const auto strides = two_or_default(g, n, "strides", 1), dilations = two_or_default(g, n, "dilations", 1);
     const auto pads = window_pads(g, n, kernel, strides, dilations);
     auto o = fb::CreatePoolOptions(b, b.CreateVector(to_i32(kernel)), b.CreateVector(to_i32(strides)),
                                    b.CreateVector(to_i32(pads)), b.CreateVector(to_i32(dilations)),
-                                   n.get_int("ceil_mode", 0) != 0);
+                                   n.get_int("ceil_mode", 0) != 0, false, storage_order == 1);
     return {fb::OpCode::MaxPool, fb::OpOptions::PoolOptions, o.Union()};
   }
   if (n.op == "Gemm" || n.op == "qinfer.DynamicMatMul") {  // the dynamic form: transB = 1 (dynamic_quant.cpp)

@@ -74,8 +74,7 @@ void quantize_conv_transpose_weights(ir::Graph& g, ir::Node& n) {
       for (int64_t x = 0; x < W; ++x)
         for (int64_t i = 0; i < I; ++i)
           q.data<int8_t>()[((o * H + h) * W + x) * I + i] = static_cast<int8_t>(qmath::quantize(at(i, h, x), s, 0, -127, 127));
-    const double v = std::nearbyint(b / (double(s_x) * double(s)));
-    bq.data<int32_t>()[o] = static_cast<int32_t>(std::max(-2147483648.0, std::min(2147483647.0, v)));
+    bq.data<int32_t>()[o] = qmath::quantize_bias_value(b, s_x, s);
   }
   const std::string wname = g.add_constant(n.inputs[1] + ":q@" + n.name, std::move(q), ir::Layout::NHWC,
                                            ir::Quant{scales, std::vector<int32_t>(scales.size(), 0), 0});

@@ -129,8 +129,7 @@ Tensor quantize_bias(const Tensor* bias, float multiplier, int64_t oc, float s_x
   Tensor q(DType::Int32, {oc});
   for (int64_t c = 0; c < oc; ++c) {
     const double b = bias ? double(bias->data<float>()[bias->element_count() == 1 ? 0 : c]) * multiplier : 0.0;
-    const double v = std::nearbyint(b / (double(s_x) * double(s_w[c])));
-    q.data<int32_t>()[c] = static_cast<int32_t>(std::max(-2147483648.0, std::min(2147483647.0, v)));
+    q.data<int32_t>()[c] = qmath::quantize_bias_value(b, s_x, s_w[c]);
   }
   return q;
 }

@@ -42,6 +42,28 @@ void maxpool2d_f32_nchw(const Conv2DGeometry& g, const float* x, float* y, int64
   }
 }
 
+void maxpool2d_f32_nchw_indices(const Conv2DGeometry& g, bool column_major, const float* x, float* y, int64_t* indices,
+                                int64_t row_begin, int64_t row_end) {
+  for (int64_t row = row_begin; row < row_end; ++row) {
+    const int64_t n = row / g.out_h, oy = row % g.out_h;
+    for (int64_t c = 0; c < g.in_c; ++c) {
+      const int64_t plane_offset = (n * g.in_c + c) * g.in_h * g.in_w;
+      const float* plane = x + plane_offset;
+      for (int64_t ox = 0; ox < g.out_w; ++ox) {
+        float best = -std::numeric_limits<float>::infinity();
+        int64_t at = -1;
+        for_each_window_tap(g, oy, ox, [&](int64_t iy, int64_t ix) {
+          const float v = plane[iy * g.in_w + ix];
+          if (at < 0 || v > best) best = v, at = column_major ? ix * g.in_h + iy : iy * g.in_w + ix;
+        });
+        const int64_t o = ((n * g.in_c + c) * g.out_h + oy) * g.out_w + ox;
+        y[o] = best;
+        indices[o] = at < 0 ? -1 : plane_offset + at;
+      }
+    }
+  }
+}
+
 void maxpool2d_u8_nhwc(const Conv2DGeometry& g, const uint8_t* x, uint8_t* y, int64_t row_begin,
                        int64_t row_end) {
   for (int64_t row = row_begin; row < row_end; ++row) {

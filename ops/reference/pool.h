@@ -10,6 +10,10 @@ namespace qinfer::ref {
 // The pooling window shares the convolution geometry (kernel, strides, pads, dilations);
 // in_c == out_c and groups are unused.
 void maxpool2d_f32_nchw(const Conv2DGeometry& g, const float* x, float* y, int64_t row_begin, int64_t row_end);
+// Also writes, per output, the flat NCHW index ((n * C + c) * H + iy) * W + ix of the first maximum
+// (ONNX MaxPool's Indices output, storage_order 0), or with column_major ((n * C + c) * W + ix) * H + iy.
+void maxpool2d_f32_nchw_indices(const Conv2DGeometry& g, bool column_major, const float* x, float* y, int64_t* indices,
+                                int64_t row_begin, int64_t row_end);
 void maxpool2d_u8_nhwc(const Conv2DGeometry& g, const uint8_t* x, uint8_t* y, int64_t row_begin,
                        int64_t row_end);
 

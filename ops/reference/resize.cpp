@@ -85,7 +85,8 @@ struct CubicTaps {
   double weight[4];
 };
 CubicTaps cubic_taps(int64_t out_index, double scale, int64_t in_size, const ResizeGeometry& g) {
-  const double c = source_coordinate_f64(out_index, scale, in_size, g.coordinates);
+  double c = source_coordinate_f64(out_index, scale, in_size, g.coordinates);
+  if (!std::isfinite(c)) c = 0;  // only from degenerate scales; keeps every tap in bounds
   const double base = std::floor(c);
   const double t = c - base;  // taps base-1 .. base+2 at distances 1+t, t, 1-t, 2-t
   const double a = g.cubic_a;

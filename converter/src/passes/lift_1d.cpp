@@ -61,6 +61,7 @@ ir::Node axes_node(const std::string& op, const std::string& name, const std::st
 void lift_1d_windows(ir::Graph& g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     if (!windowed(g.nodes[i].op) || g.nodes[i].inputs.empty() || g.nodes[i].outputs.empty()) continue;
+    if (g.nodes[i].outputs.size() > 1 && !g.nodes[i].outputs[1].empty()) continue;  // MaxPool Indices: 2-D only
     const bool has_weight = g.nodes[i].op == "Conv" || g.nodes[i].op == "ConvTranspose";
     const std::string x = g.nodes[i].inputs[0];
     const int x_rank = rank_of(g, x);

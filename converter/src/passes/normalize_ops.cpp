@@ -101,6 +101,9 @@ void check_element_types(const ir::Graph& g, const ir::Node& n) {
     return;
   }
   if (n.op == "MaxPool" && !n.inputs.empty() && dtype_of(0) == DType::UInt8) return;
+  if (n.op == "Range" && n.inputs.size() == 3 && dtype_of(0) == DType::Int32 && dtype_of(1) == DType::Int32 &&
+      dtype_of(2) == DType::Int32)
+    return;
   const size_t checked = (n.op == "Resize" || n.op == "Upsample") ? 1 : n.inputs.size();
   DType first = DType::Float32;
   for (size_t i = 0; i < checked; ++i) {

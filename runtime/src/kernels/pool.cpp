@@ -11,10 +11,17 @@ class MaxPoolKernel : public Kernel {
  public:
   MaxPoolKernel(const Model& model, const NodeDesc& node) : check_(model, node) {
     check_.expect_version(1);
-    check_.expect_arity(1, 1, 1);
+    check_.expect_arity(1, 1, node.outputs.size() == 2 ? 2 : 1);  // optional Indices (fp32 only)
     const fb::PoolOptions* o = check_.options<fb::PoolOptions>("PoolOptions");
     kernel_ = check_.ints(o->kernel(), 2, 1, 1, "kernel");
     if (!o->kernel()) check_.fail("kernel is required");
+    if (node.outputs.size() == 2) {
+      indices_ = true;
+      column_major_ = o->column_major_indices();
+      check_.expect_dtype(check_.input(0), DType::Float32, "input");
+      check_.expect_dtype(check_.output(1), DType::Int64, "indices");
+      check_.expect_layout(check_.output(1), fb::Layout::Plain, "indices");
+    }
     strides_ = check_.ints(o->strides(), 2, 1, 1, "strides");
     pads_ = check_.ints(o->pads(), 4, 0, 0, "pads");
     dilations_ = check_.ints(o->dilations(), 2, 1, 1, "dilations");
@@ -51,6 +58,7 @@ class MaxPoolKernel : public Kernel {
     const int64_t oh = ref::conv_out_extent(x[2], kernel_[0], strides_[0], pads_[0], pads_[2], dilations_[0], ceil_mode_);
     const int64_t ow = ref::conv_out_extent(x[3], kernel_[1], strides_[1], pads_[1], pads_[3], dilations_[1], ceil_mode_);
     if (oh <= 0 || ow <= 0) check_.fail("input " + shape_string(x) + " is smaller than the pooling window");
+    if (indices_) return {Shape{x[0], x[1], oh, ow}, Shape{x[0], x[1], oh, ow}};
     return {Shape{x[0], x[1], oh, ow}};
   }
 
@@ -65,6 +73,13 @@ class MaxPoolKernel : public Kernel {
     g.pad_top = pads_[0], g.pad_left = pads_[1];
     g.dilation_h = dilations_[0], g.dilation_w = dilations_[1];
     if (plain_u8_) g.batch *= g.in_c, g.in_c = g.out_c = 1;
+    if (indices_) {
+      pool.parallel_for(g.rows(), [&](int64_t b, int64_t e) {
+        ref::maxpool2d_f32_nchw_indices(g, column_major_, static_cast<const float*>(io.inputs[0]), static_cast<float*>(io.outputs[0]),
+                                        static_cast<int64_t*>(io.outputs[1]), b, e);
+      });
+      return;
+    }
     pool.parallel_for(g.rows(), [&](int64_t b, int64_t e) {
       if (quantized_)
         ref::maxpool2d_u8_nhwc(g, static_cast<const uint8_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]), b, e);
@@ -76,7 +91,7 @@ class MaxPoolKernel : public Kernel {
  private:
   NodeCheck check_;
   std::vector<int64_t> kernel_, strides_, pads_, dilations_;
-  bool ceil_mode_ = false, quantized_ = false, plain_u8_ = false;
+  bool ceil_mode_ = false, quantized_ = false, plain_u8_ = false, indices_ = false, column_major_ = false;
 };
 
 // GlobalAveragePool: fp32 NCHW, or uint8 NHWC requantized to the output's own scale.

@@ -187,7 +187,8 @@ class RangeKernel : public Kernel {
     check_.expect_version(1);
     check_.expect_arity(3, 3, 1);
     dtype_ = check_.input(0).dtype;
-    if (dtype_ != DType::Float32 && dtype_ != DType::Int64) check_.fail("Range needs float32 or int64 inputs");
+    if (dtype_ != DType::Float32 && dtype_ != DType::Int64 && dtype_ != DType::Int32)
+      check_.fail("Range needs float32, int32 or int64 inputs");
     for (size_t i = 1; i < 3; ++i) check_.expect_dtype(check_.input(i), dtype_, "input");
     check_.expect_dtype(check_.output(0), dtype_, "output");
   }
@@ -206,6 +207,9 @@ class RangeKernel : public Kernel {
     if (dtype_ == DType::Int64) {
       const int64_t s = *static_cast<const int64_t*>(io.inputs[0]), d = *static_cast<const int64_t*>(io.inputs[2]);
       for (int64_t i = 0; i < n; ++i) static_cast<int64_t*>(io.outputs[0])[i] = s + i * d;
+    } else if (dtype_ == DType::Int32) {  // count() bounds n by the int32 limits, so s + i * d fits
+      const int64_t s = *static_cast<const int32_t*>(io.inputs[0]), d = *static_cast<const int32_t*>(io.inputs[2]);
+      for (int64_t i = 0; i < n; ++i) static_cast<int32_t*>(io.outputs[0])[i] = static_cast<int32_t>(s + i * d);
     } else {
       const float s = *static_cast<const float*>(io.inputs[0]), d = *static_cast<const float*>(io.inputs[2]);
       for (int64_t i = 0; i < n; ++i) static_cast<float*>(io.outputs[0])[i] = s + static_cast<float>(i) * d;
@@ -218,6 +222,9 @@ class RangeKernel : public Kernel {
     if (dtype_ == DType::Int64) {
       start = double(*static_cast<const int64_t*>(s)), limit = double(*static_cast<const int64_t*>(l));
       delta = double(*static_cast<const int64_t*>(d));
+    } else if (dtype_ == DType::Int32) {
+      start = double(*static_cast<const int32_t*>(s)), limit = double(*static_cast<const int32_t*>(l));
+      delta = double(*static_cast<const int32_t*>(d));
     } else {
       start = *static_cast<const float*>(s), limit = *static_cast<const float*>(l), delta = *static_cast<const float*>(d);
     }
