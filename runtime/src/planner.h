@@ -23,6 +23,7 @@ struct Plan {
   size_t scratch_offset = 0;     // kernels' scratch memory (shared: one node runs at a time)
   size_t arena_bytes = 0;
   std::vector<bool> at_plan_time;             // per node: evaluated while planning, skipped by run()
+  std::vector<bool> serial;                   // per node: too little work to share between threads
   std::vector<std::optional<Tensor>> values;  // per tensor: outputs of plan-time nodes
 };
 

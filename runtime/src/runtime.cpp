@@ -51,6 +51,7 @@ struct Runtime::Impl {
   std::vector<std::unique_ptr<Kernel>> kernels;
   std::vector<TensorInfo> inputs, outputs;
   ThreadPool pool;
+  ThreadPool serial_pool{1};  // for nodes too small to share (Plan::serial)
   std::mutex mutex;  // guards plans and arenas
   std::map<std::vector<Shape>, std::shared_ptr<const Plan>> plans;
   std::vector<std::unique_ptr<Arena>> arenas;
@@ -164,7 +165,7 @@ std::vector<Tensor> Runtime::Impl::run(const std::vector<const Tensor*>& given, 
       io.output_shapes.push_back(&plan->shapes[t]);
     }
     const auto start = node_ms ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-    if (!plan->at_plan_time[n]) kernels[n]->run(io, pool);  // plan-time nodes ran while planning
+    if (!plan->at_plan_time[n]) kernels[n]->run(io, plan->serial[n] ? serial_pool : pool);  // plan-time nodes ran while planning
     if (node_ms) node_ms->push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     if (options.observer)
       for (int t : node.outputs) options.observer(TensorView{tensors[t].name, tensors[t].dtype, plan->shapes[t], address(t)});
