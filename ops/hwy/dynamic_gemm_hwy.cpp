@@ -160,6 +160,13 @@ namespace qinfer {
 namespace q8 {
 HWY_EXPORT(DynGemmRun);
 HWY_EXPORT(DynActiveTarget);
+// Dispatch from inside q8: with a single compiled target (aarch64: NEON only) Highway dispatches
+// statically to HWY_NAMESPACE::FUNC, which a qualified q8::FUNC would turn into N_NEON::q8::FUNC.
+void dyn_gemm_run(const DynamicGemm& p, const float* a, int64_t lda, float* y, int64_t ldy, int64_t row_begin,
+                  int64_t row_end, void* scratch) {
+  HWY_DYNAMIC_DISPATCH(DynGemmRun)(p, a, lda, y, ldy, row_begin, row_end, scratch);
+}
+int64_t dyn_active_target() { return HWY_DYNAMIC_DISPATCH(DynActiveTarget)(); }
 }  // namespace q8
 
 namespace {
@@ -219,11 +226,11 @@ void DynamicGemm::run(const float* a, int64_t lda, float* y, int64_t ldy, int64_
                           y, ldy, row_begin, row_end, static_cast<uint8_t*>(scratch));
     return;
   }
-  HWY_DYNAMIC_DISPATCH(q8::DynGemmRun)(*this, a, lda, y, ldy, row_begin, row_end, scratch);
+  q8::dyn_gemm_run(*this, a, lda, y, ldy, row_begin, row_end, scratch);
 }
 
 const char* DynamicGemm::kernel_name() const {
-  return reference_ ? "qu8s8_dynamic_gemm_f32__ref" : hwy::TargetName(HWY_DYNAMIC_DISPATCH(q8::DynActiveTarget)());
+  return reference_ ? "qu8s8_dynamic_gemm_f32__ref" : hwy::TargetName(q8::dyn_active_target());
 }
 
 }  // namespace qinfer
