@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "calibration.h"
 #include "qbin_writer.h"
 #include "qinfer/error.h"
 #include "qinfer/runtime.h"
@@ -80,14 +81,7 @@ BiasCorrectionStats correct_biases(ir::Graph& g, const ir::Graph& float_graph, c
   const Runtime int8(bytes.data(), bytes.size(), options);
   const int64_t total = samples.shape()[0];
   const int64_t batch = int8.inputs()[0].shape[0] > 0 ? int8.inputs()[0].shape[0] : 1;
-  const size_t row_bytes = samples.byte_size() / static_cast<size_t>(total);
-  for (int64_t begin = 0; begin + batch <= total; begin += batch) {
-    std::vector<int64_t> shape = samples.shape();
-    shape[0] = batch;
-    Tensor part(samples.dtype(), shape);
-    std::memcpy(part.raw_data(), static_cast<const uint8_t*>(samples.raw_data()) + begin * row_bytes, part.byte_size());
-    (void)int8.run(part);
-  }
+  for (int64_t begin = 0; begin + batch <= total; begin += batch) (void)int8.run(sample_rows(samples, begin, batch));
 
   // 3. shift[o] = sum over the weights of channel o of (dequantized - float) * mean of their input channel.
   double shift_sum = 0.0;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "calibration.h"
 #include "qinfer/error.h"
 #include "qinfer/image.h"
 
@@ -95,12 +96,7 @@ Tensor load_calibration_images(const std::string& dir, const PreprocessSpec& spe
 
 Tensor limit_samples(Tensor batch, int64_t limit) {
   if (limit <= 0 || batch.shape().empty() || batch.shape()[0] <= limit) return batch;
-  std::vector<int64_t> shape = batch.shape();
-  const size_t row_bytes = batch.byte_size() / static_cast<size_t>(shape[0]);
-  shape[0] = limit;
-  Tensor out(batch.dtype(), shape);
-  std::memcpy(out.raw_data(), batch.raw_data(), row_bytes * static_cast<size_t>(limit));
-  return out;
+  return sample_rows(batch, 0, limit);
 }
 
 }  // namespace qinfer

@@ -80,6 +80,15 @@ Tensor load_calibration_samples(const std::string& path, size_t rank) {
   return all;
 }
 
+Tensor sample_rows(const Tensor& samples, int64_t begin, int64_t count) {
+  std::vector<int64_t> shape = samples.shape();
+  shape[0] = count;
+  Tensor part(samples.dtype(), shape);
+  const size_t row_bytes = samples.byte_size() / static_cast<size_t>(samples.shape()[0]);
+  std::memcpy(part.raw_data(), static_cast<const uint8_t*>(samples.raw_data()) + begin * row_bytes, part.byte_size());
+  return part;
+}
+
 std::map<std::string, ClipRange> choose_ranges(const std::map<std::string, Histogram>& histograms, RangeMethod method,
                                                double percentile) {
   std::map<std::string, ClipRange> ranges;
@@ -109,14 +118,10 @@ std::map<std::string, Histogram> collect_histograms(const std::vector<uint8_t>& 
     throw Error("calibration holds " + std::to_string(total) + " samples, not a multiple of the model's batch size " +
                 std::to_string(batch));
   if (samples.dtype() == DType::Float32) ranges[input.name].add(samples.data<float>(), samples.element_count());
-  const size_t row_bytes = samples.byte_size() / static_cast<size_t>(total);
   for (int64_t begin = 0; begin < total; begin += batch) {
-    std::vector<int64_t> shape = samples.shape();
-    shape[0] = std::min(batch, total - begin);
-    Tensor part(samples.dtype(), shape);
-    std::memcpy(part.raw_data(), static_cast<const uint8_t*>(samples.raw_data()) + begin * row_bytes, part.byte_size());
-    rt.run(part);
-    if (progress) progress(begin + shape[0], total);
+    const int64_t count = std::min(batch, total - begin);
+    rt.run(sample_rows(samples, begin, count));
+    if (progress) progress(begin + count, total);
   }
   return ranges;
 }

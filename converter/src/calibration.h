@@ -17,6 +17,9 @@ namespace qinfer {
 // batch or one sample without the batch dimension. Throws Error naming the path on problems.
 Tensor load_calibration_samples(const std::string& path, size_t rank);
 
+// Samples [begin, begin + count) of a batch (dim 0 = samples), as a batch of their own.
+Tensor sample_rows(const Tensor& samples, int64_t begin, int64_t count);
+
 // Runs the fp32 qbin on `samples` in batches of `batch` (the model's own batch size when it is
 // fixed) and streams every float tensor's values (the graph input included) into a histogram.
 // `progress` (may be empty) is called after each batch with (samples done, samples total).

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "calibration.h"
 #include "qbin_writer.h"
 #include "qinfer/error.h"
 #include "qinfer/runtime.h"
@@ -16,14 +17,6 @@ namespace {
 
 bool ends_with_q(const std::string& s) { return s.size() > 2 && s.compare(s.size() - 2, 2, ":q") == 0; }
 
-Tensor rows_of(const Tensor& samples, int64_t begin, int64_t count) {
-  std::vector<int64_t> shape = samples.shape();
-  shape[0] = count;
-  Tensor part(samples.dtype(), shape);
-  const size_t row_bytes = samples.byte_size() / static_cast<size_t>(samples.shape()[0]);
-  std::memcpy(part.raw_data(), static_cast<const uint8_t*>(samples.raw_data()) + begin * row_bytes, part.byte_size());
-  return part;
-}
 
 // How to read one observed int8 tensor back as real numbers in the fp32 (NCHW) order.
 struct Dequant {
@@ -94,7 +87,7 @@ ErrorProbe::ErrorProbe(const std::vector<uint8_t>& fp32_qbin, const Tensor& samp
     throw Error("error report: needs at least " + std::to_string(batch) + " samples (the model's batch size), got " +
                 std::to_string(samples.shape()[0]));
   samples_ = total;
-  for (int64_t begin = 0; begin < total; begin += batch) runs_.push_back(rows_of(samples, begin, batch));
+  for (int64_t begin = 0; begin < total; begin += batch) runs_.push_back(sample_rows(samples, begin, batch));
   tensors_.resize(runs_.size());
   for (run = 0; run < runs_.size(); ++run) outputs_.push_back(rt.run(runs_[run]));
 }

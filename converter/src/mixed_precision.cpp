@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "calibration.h"
 #include "qbin_writer.h"
 #include "qinfer/error.h"
 #include "qinfer/runtime.h"
@@ -14,14 +15,6 @@ namespace qinfer {
 
 namespace {
 
-Tensor rows(const Tensor& samples, int64_t begin, int64_t count) {
-  std::vector<int64_t> shape = samples.shape();
-  shape[0] = count;
-  Tensor part(samples.dtype(), shape);
-  const size_t row_bytes = samples.byte_size() / static_cast<size_t>(samples.shape()[0]);
-  std::memcpy(part.raw_data(), static_cast<const uint8_t*>(samples.raw_data()) + begin * row_bytes, part.byte_size());
-  return part;
-}
 
 std::string fixed(double v, int digits = 6) {
   char buf[32];
@@ -71,8 +64,8 @@ void split_held_out(const Tensor& samples, int64_t batch, Tensor* calib, Tensor*
     throw Error("--auto-fallback holds out a quarter of the calibration samples (at least " + std::to_string(batch) +
                 ") and calibrates on the rest: it needs at least " + std::to_string(2 * batch) + " samples, got " +
                 std::to_string(total));
-  *calib = rows(samples, 0, total - held);
-  *held_out = rows(samples, total - held, held);
+  *calib = sample_rows(samples, 0, total - held);
+  *held_out = sample_rows(samples, total - held, held);
 }
 
 ErrorProbe layer_probe(const ir::Graph& float_graph, const std::map<std::string, ClipRange>& ranges,
@@ -84,7 +77,7 @@ ErrorProbe layer_probe(const ir::Graph& float_graph, const std::map<std::string,
   count = std::min(calib.shape()[0], (count + batch - 1) / batch * batch);
   std::set<std::string> tensors;
   for (const Int8Layer& l : int8_layers(quantized_with(float_graph, ranges, keep))) tensors.insert(l.tensor);
-  return ErrorProbe(fp32_qbin, rows(calib, 0, count), tensors, threads);
+  return ErrorProbe(fp32_qbin, sample_rows(calib, 0, count), tensors, threads);
 }
 
 double median_run_ms(const std::vector<uint8_t>& qbin, const Tensor& input, int threads, int runs) {

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "broadcast.h"
+#include "kernels/broadcast_layout.h"
 #include "kernels/kernel.h"
 #include "kernels/node_check.h"
 #include "reference/int_elementwise.h"
@@ -43,10 +44,7 @@ class IntBinaryKernel : public Kernel {
   }
 
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
-    Shape out;
-    if (!broadcast_shapes(*in[0], *in[1], &out))
-      check_.fail("shapes " + shape_string(*in[0]) + " and " + shape_string(*in[1]) + " do not broadcast");
-    return {out};
+    return {binary_output_shape(check_, *in[0], *in[1], fb::Layout::Plain)};
   }
 
   void run(const KernelIO& io, ThreadPool&) const override {
@@ -87,10 +85,7 @@ class MixedPowKernel : public Kernel {
   }
 
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
-    Shape out;
-    if (!broadcast_shapes(*in[0], *in[1], &out))
-      check_.fail("shapes " + shape_string(*in[0]) + " and " + shape_string(*in[1]) + " do not broadcast");
-    return {out};
+    return {binary_output_shape(check_, *in[0], *in[1], fb::Layout::Plain)};
   }
 
   void run(const KernelIO& io, ThreadPool&) const override {
