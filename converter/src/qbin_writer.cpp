@@ -32,37 +32,54 @@ fb::Activation fused_activation(const ir::Node& n, float* lo, float* hi) {
   return act == "Relu" ? fb::Activation::Relu : fb::Activation::Clip;
 }
 
-// Explicit [top, left, bottom, right] pads from ONNX pads/auto_pad for a 2-D window.
+// Spatial rank of a windowed op: 2 or 3 (1-D was lifted to 2-D by passes::lift_1d).
+size_t spatial_rank(const ir::Graph& g, const ir::Node& n, size_t rank, const char* what) {
+  if (rank != 2 && rank != 3)
+    throw Error(g.source + ": " + n.describe() + ": " + what + " has " + std::to_string(rank) +
+                " spatial dims; only 1-D, 2-D and 3-D windows are supported");
+  return rank;
+}
+
+// Explicit pads [begin..., end...] (2-D: top, left, bottom, right) from ONNX pads/auto_pad.
 std::vector<int64_t> window_pads(const ir::Graph& g, const ir::Node& n, const std::vector<int64_t>& kernel,
                                  const std::vector<int64_t>& strides, const std::vector<int64_t>& dilations) {
+  const size_t r = kernel.size();
   const std::string auto_pad = n.get_string("auto_pad", "NOTSET");
   if (auto_pad == "NOTSET") {
     std::vector<int64_t> pads = n.get_ints("pads");
-    if (pads.empty()) pads.assign(4, 0);
-    if (pads.size() != 4) throw Error(g.source + ": " + n.describe() + ": pads must have 4 values for a 2-D window");
+    if (pads.empty()) pads.assign(2 * r, 0);
+    if (pads.size() != 2 * r)
+      throw Error(g.source + ": " + n.describe() + ": pads must have " + std::to_string(2 * r) + " values for a " +
+                  std::to_string(r) + "-D window");
     return pads;
   }
-  if (auto_pad == "VALID") return {0, 0, 0, 0};
+  if (auto_pad == "VALID") return std::vector<int64_t>(2 * r, 0);
   if (auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER")
     throw Error(g.source + ": " + n.describe() + ": unknown auto_pad '" + auto_pad + "'");
   const ir::Value& x = g.value(n.inputs[0]);
-  if (!x.shape_known || x.dims.size() != 4 || x.dims[2] < 0 || x.dims[3] < 0)
-    throw Error(g.source + ": " + n.describe() + ": auto_pad " + auto_pad + " needs a known input height and width");
-  std::vector<int64_t> pads(4);
-  for (int a = 0; a < 2; ++a) {
+  const auto known = [&] {
+    if (!x.shape_known || x.dims.size() != r + 2) return false;
+    for (size_t a = 0; a < r; ++a)
+      if (x.dims[2 + a] < 0) return false;
+    return true;
+  };
+  if (!known()) throw Error(g.source + ": " + n.describe() + ": auto_pad " + auto_pad + " needs known spatial input dims");
+  std::vector<int64_t> pads(2 * r);
+  for (size_t a = 0; a < r; ++a) {
     const int64_t in = x.dims[2 + a], out = (in + strides[a] - 1) / strides[a];
     const int64_t total = std::max<int64_t>(0, (out - 1) * strides[a] + (kernel[a] - 1) * dilations[a] + 1 - in);
     const int64_t small = total / 2, large = total - small;
     pads[a] = auto_pad == "SAME_UPPER" ? small : large;
-    pads[a + 2] = auto_pad == "SAME_UPPER" ? large : small;
+    pads[a + r] = auto_pad == "SAME_UPPER" ? large : small;
   }
   return pads;
 }
 
-std::vector<int64_t> two_or_default(const ir::Graph& g, const ir::Node& n, const char* key, int64_t fallback) {
+std::vector<int64_t> per_axis_or_default(const ir::Graph& g, const ir::Node& n, const char* key, int64_t fallback, size_t r) {
   std::vector<int64_t> v = n.get_ints(key);
-  if (v.empty()) return {fallback, fallback};
-  if (v.size() != 2) throw Error(g.source + ": " + n.describe() + ": " + key + " must have 2 values (only 2-D is supported)");
+  if (v.empty()) return std::vector<int64_t>(r, fallback);
+  if (v.size() != r)
+    throw Error(g.source + ": " + n.describe() + ": " + key + " must have " + std::to_string(r) + " values (one per spatial axis)");
   return v;
 }
 
@@ -113,48 +130,52 @@ Lowered lower_constant_of_shape(FlatBufferBuilder& b, const ir::Graph& g, const 
 
 Lowered lower_conv_transpose(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
   const ir::Value& w = g.value(n.inputs.at(1));
-  if (w.dims.size() != 4)
-    throw Error(g.source + ": " + n.describe() + ": only 2-D ConvTranspose is supported (weight rank " + std::to_string(w.dims.size()) + ")");
+  const size_t r = spatial_rank(g, n, w.dims.size() < 2 ? 0 : w.dims.size() - 2, "ConvTranspose's weight");
   const std::string auto_pad = n.get_string("auto_pad", "NOTSET");
   if (auto_pad != "NOTSET" && auto_pad != "VALID" && auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER")
     throw Error(g.source + ": " + n.describe() + ": unknown auto_pad '" + auto_pad + "'");
   std::vector<int64_t> pads = auto_pad == "NOTSET" ? n.get_ints("pads") : std::vector<int64_t>{};
-  if (pads.empty()) pads.assign(4, 0);
-  if (pads.size() != 4) throw Error(g.source + ": " + n.describe() + ": pads must have 4 values for a 2-D window");
-  const auto strides = two_or_default(g, n, "strides", 1), dilations = two_or_default(g, n, "dilations", 1);
-  auto output_padding = two_or_default(g, n, "output_padding", 0);
+  if (pads.empty()) pads.assign(2 * r, 0);
+  if (pads.size() != 2 * r)
+    throw Error(g.source + ": " + n.describe() + ": pads must have " + std::to_string(2 * r) + " values for a " +
+                std::to_string(r) + "-D window");
+  const auto strides = per_axis_or_default(g, n, "strides", 1, r), dilations = per_axis_or_default(g, n, "dilations", 1, r);
+  auto output_padding = per_axis_or_default(g, n, "output_padding", 0, r);
   const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
   if (n.has("output_shape") || same) {
     // ONNX: total_padding = stride * (in - 1) + output_padding + (kernel - 1) * dilation + 1 - out, where out
-    // is output_shape (its last 2 values) or in * stride for SAME; SAME_UPPER puts the smaller half first.
+    // is output_shape (its last r values) or in * stride for SAME; SAME_UPPER puts the smaller half first.
     // A negative total (output_shape larger than the full result) becomes extra output_padding at the end.
     const ir::Value& x = g.value(n.inputs.at(0));
-    if (!x.shape_known || x.dims.size() != 4 || x.dims[2] < 0 || x.dims[3] < 0)
+    bool known = x.shape_known && x.dims.size() == r + 2;
+    for (size_t a = 0; known && a < r; ++a) known = x.dims[2 + a] >= 0;
+    if (!known)
       throw Error(g.source + ": " + n.describe() + ": " + (same ? "auto_pad " + auto_pad : std::string("output_shape")) +
-                  " needs a known input height and width");
+                  " needs known spatial input dims");
     std::vector<int64_t> out_shape = n.get_ints("output_shape");
-    if (!out_shape.empty() && out_shape.size() != 2 && out_shape.size() != 4)
-      throw Error(g.source + ": " + n.describe() + ": output_shape must have 2 values (only 2-D is supported)");
-    for (int a = 0; a < 2; ++a) {
+    if (!out_shape.empty() && out_shape.size() != r && out_shape.size() != r + 2)
+      throw Error(g.source + ": " + n.describe() + ": output_shape must have " + std::to_string(r) + " values (one per spatial axis)");
+    for (size_t a = 0; a < r; ++a) {
       const int64_t in = x.dims[2 + a];
-      const int64_t out = out_shape.empty() ? in * strides[a] : out_shape[out_shape.size() - 2 + a];
+      const int64_t out = out_shape.empty() ? in * strides[a] : out_shape[out_shape.size() - r + a];
       if (out < 1 || out > (int64_t{1} << 30) || strides[a] < 1 || strides[a] > (1 << 16) || dilations[a] < 1 ||
           dilations[a] > (1 << 16))
         throw Error(g.source + ": " + n.describe() + ": invalid output_shape, strides or dilations");
       const int64_t total = strides[a] * (in - 1) + output_padding[a] + (w.dims[2 + a] - 1) * dilations[a] + 1 - out;
       if (total < 0) {
-        pads[a] = pads[a + 2] = 0;
+        pads[a] = pads[a + r] = 0;
         output_padding[a] += -total;
         continue;
       }
       const bool upper = auto_pad != "SAME_LOWER" && (auto_pad == "SAME_UPPER" || !n.has("output_shape"));
       pads[a] = upper ? total / 2 : total - total / 2;
-      pads[a + 2] = total - pads[a];
+      pads[a + r] = total - pads[a];
     }
   }
   float lo = 0, hi = 0;
   const fb::Activation act = fused_activation(n, &lo, &hi);
-  auto o = fb::CreateConvOptions(b, b.CreateVector(to_i32({w.dims[2], w.dims[3]})), b.CreateVector(to_i32(strides)),
+  const std::vector<int64_t> kernel(w.dims.begin() + 2, w.dims.end());
+  auto o = fb::CreateConvOptions(b, b.CreateVector(to_i32(kernel)), b.CreateVector(to_i32(strides)),
                                  b.CreateVector(to_i32(pads)), b.CreateVector(to_i32(dilations)),
                                  static_cast<int32_t>(n.get_int("group", 1)), act, lo, hi,
                                  b.CreateVector(to_i32(output_padding)));
@@ -188,11 +209,10 @@ Lowered lower(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
   float lo = 0, hi = 0;
   if (n.op == "Conv") {
     const ir::Value& w = g.value(n.inputs.at(1));
-    if (w.dims.size() != 4)
-      throw Error(g.source + ": " + n.describe() + ": only 2-D convolution is supported (weight rank " + std::to_string(w.dims.size()) + ")");
+    const size_t r = spatial_rank(g, n, w.dims.size() < 2 ? 0 : w.dims.size() - 2, "Conv's weight");
     std::vector<int64_t> kernel = n.get_ints("kernel_shape");
-    if (kernel.empty()) kernel = {w.dims[2], w.dims[3]};
-    const auto strides = two_or_default(g, n, "strides", 1), dilations = two_or_default(g, n, "dilations", 1);
+    if (kernel.empty()) kernel.assign(w.dims.begin() + 2, w.dims.end());
+    const auto strides = per_axis_or_default(g, n, "strides", 1, r), dilations = per_axis_or_default(g, n, "dilations", 1, r);
     const auto pads = window_pads(g, n, kernel, strides, dilations);
     const fb::Activation act = fused_activation(n, &lo, &hi);
     auto o = fb::CreateConvOptions(b, b.CreateVector(to_i32(kernel)), b.CreateVector(to_i32(strides)),
@@ -207,8 +227,13 @@ Lowered lower(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
     if (n.outputs.size() > 1 && !n.outputs[1].empty() && g.value(n.inputs.at(0)).dtype != DType::Float32)
       throw Error(g.source + ": " + n.describe() + ": the Indices output of MaxPool on non-float32 data is not supported");
     const std::vector<int64_t> kernel = n.get_ints("kernel_shape");
-    if (kernel.size() != 2) throw Error(g.source + ": " + n.describe() + ": only 2-D MaxPool is supported");
-    const auto strides = two_or_default(g, n, "strides", 1), dilations = two_or_default(g, n, "dilations", 1);
+    const size_t r = spatial_rank(g, n, kernel.size(), "kernel_shape");
+    if (r == 3 && g.value(n.inputs.at(0)).dtype != DType::Float32)
+      throw Error(g.source + ": " + n.describe() + ": 3-D MaxPool of " + dtype_name(g.value(n.inputs.at(0)).dtype) +
+                  " data is not supported (float32 is)");
+    if (r == 3 && n.outputs.size() > 1 && !n.outputs[1].empty())
+      throw Error(g.source + ": " + n.describe() + ": the Indices output of a 3-D MaxPool is not supported");
+    const auto strides = per_axis_or_default(g, n, "strides", 1, r), dilations = per_axis_or_default(g, n, "dilations", 1, r);
     const auto pads = window_pads(g, n, kernel, strides, dilations);
     auto o = fb::CreatePoolOptions(b, b.CreateVector(to_i32(kernel)), b.CreateVector(to_i32(strides)),
                                    b.CreateVector(to_i32(pads)), b.CreateVector(to_i32(dilations)),
@@ -272,8 +297,8 @@ Lowered lower(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
   if (n.op == "ConvTranspose") return lower_conv_transpose(b, g, n);
   if (n.op == "AveragePool") {
     const std::vector<int64_t> kernel = n.get_ints("kernel_shape");
-    if (kernel.size() != 2) throw Error(g.source + ": " + n.describe() + ": only 2-D AveragePool is supported");
-    const auto strides = two_or_default(g, n, "strides", 1), dilations = two_or_default(g, n, "dilations", 1);
+    const size_t r = spatial_rank(g, n, kernel.size(), "kernel_shape");
+    const auto strides = per_axis_or_default(g, n, "strides", 1, r), dilations = per_axis_or_default(g, n, "dilations", 1, r);
     const auto pads = window_pads(g, n, kernel, strides, dilations);
     auto o = fb::CreatePoolOptions(b, b.CreateVector(to_i32(kernel)), b.CreateVector(to_i32(strides)),
                                    b.CreateVector(to_i32(pads)), b.CreateVector(to_i32(dilations)),

@@ -41,6 +41,8 @@ std::unique_ptr<Kernel> create_dynamic_lstm_kernel(const Model&, const NodeDesc&
 std::unique_ptr<Kernel> create_mul_qu8_kernel(const Model&, const NodeDesc&);
 std::unique_ptr<Kernel> create_concat_qu8_kernel(const Model&, const NodeDesc&);
 std::unique_ptr<Kernel> create_conv_transpose_qu8_kernel(const Model&, const NodeDesc&);
+bool is_volume_window(const Model&, const NodeDesc&);
+std::unique_ptr<Kernel> create_window_nd_kernel(const Model&, const NodeDesc&);  // 3-D Conv, ConvTranspose, pools
 
 namespace {
 // Whether input 0 of `node` is uint8 data (the int8 forms of Mul, Concat and the table ops).
@@ -52,6 +54,7 @@ bool uint8_input(const Model& model, const NodeDesc& node) {
 std::unique_ptr<Kernel> create_kernel(const Model& model, const NodeDesc& node) {
   // Plain integer Add/Sub/Mul/Div/Clip and Pow with integer operands (kernels/int_elementwise.cpp).
   if (std::unique_ptr<Kernel> k = create_int_elementwise_kernel(model, node)) return k;
+  if (is_volume_window(model, node)) return create_window_nd_kernel(model, node);
   if (uint8_input(model, node)) {
     if (node.op == fb::OpCode::Mul) return create_mul_qu8_kernel(model, node);
     if (node.op == fb::OpCode::ConvTranspose) return create_conv_transpose_qu8_kernel(model, node);
