@@ -125,7 +125,8 @@ void fold_bias_add(ir::Graph& g, size_t index, DynamicQuantStats* stats) {
 
 bool rewrite_lstm(ir::Graph& g, ir::Node& node, DynamicQuantStats* stats) {
   if (node.inputs.size() < 3 || !is_float(g, node.inputs[0])) return false;
-  if (node.inputs.size() > 7 && !node.inputs[7].empty()) return false;  // peepholes: not supported
+  if (node.inputs.size() > 7 && !node.inputs[7].empty()) return false;  // peepholes, clip, input_forget: fp32 only
+  if (node.has("clip") || node.get_int("input_forget", 0) != 0) return false;
   const Tensor* w = float_constant(g, node.inputs[1]);
   const Tensor* r = float_constant(g, node.inputs[2]);
   if (!w || !r || w->shape().size() != 3 || r->shape().size() != 3) return false;

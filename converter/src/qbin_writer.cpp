@@ -313,7 +313,8 @@ Lowered lower(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
                                 : dir == "bidirectional" ? fb::LSTMDirection::Bidirectional
                                 : throw Error(g.source + ": " + n.describe() + ": unknown direction '" + dir + "'");
     return {n.op == "LSTM" ? fb::OpCode::LSTM : fb::OpCode::DynamicQuantLSTM, fb::OpOptions::LSTMOptions,
-            fb::CreateLSTMOptions(b, static_cast<int32_t>(n.get_int("hidden_size", 0)), d).Union()};
+            fb::CreateLSTMOptions(b, static_cast<int32_t>(n.get_int("hidden_size", 0)), d, n.get_float("clip", 0.0f),
+                                  n.get_int("input_forget", 0) != 0).Union()};
   }
   if (n.op == "Pad") {  // after passes::normalize_pad_split: inputs (data, pads, value)
     const std::string mode = n.get_string("mode", "constant");

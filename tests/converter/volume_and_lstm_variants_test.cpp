@@ -1,11 +1,13 @@
 // Variants of issue #3's op list that the ONNX node suite covers thinly: 3-D Conv (no node case)
-// and its converter errors. Each model is converted with --no-quantize and compared with the
+// and its converter errors; LSTM clip and input_forget (no node case), peepholes by hand, and
+// layout 1 (bidirectional, with initial states and all three outputs) against layout 0. Each model is converted with --no-quantize and compared with the
 // reference kernels, computed here from the ONNX attributes.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "converter/onnx_builder.h"
 #include "qinfer/converter.h"
@@ -91,6 +93,123 @@ TEST(VolumeVariants, FourSpatialDimsNameTheNode) {
   EXPECT_TRUE(convert_model(m, &error).empty());
   EXPECT_NE(error.find("y_node"), std::string::npos) << error;
   EXPECT_NE(error.find("only 1-D, 2-D and 3-D windows are supported"), std::string::npos) << error;
+}
+
+namespace {
+
+float sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
+
+// One-step LSTM, I = H = 1, batch 1: x = 1, W = [2, 1, 3, 4] (gates i, o, f, c), R = 0, no bias,
+// h0 = 0, c0 = 0.5 (initial states as constants), attributes and peepholes as given. Returns Y_h.
+float one_step_lstm(const std::map<std::string, float>& float_attrs, const std::vector<float>& peephole) {
+  onnx::ModelProto m = testing::empty_model("lstm");
+  onnx::GraphProto* g = m.mutable_graph();
+  testing::add_value(g->add_input(), "x", {1, 1, 1});
+  testing::add_float_initializer(g, "W", {1, 4, 1}, {2, 1, 3, 4});
+  testing::add_float_initializer(g, "R", {1, 4, 1}, {0, 0, 0, 0});
+  testing::add_float_initializer(g, "h0", {1, 1, 1}, {0.0f});
+  testing::add_float_initializer(g, "c0", {1, 1, 1}, {0.5f});
+  std::vector<std::string> ins = {"x", "W", "R", "", "", "h0", "c0"};
+  if (!peephole.empty()) {
+    testing::add_float_initializer(g, "P", {1, 3}, peephole);
+    ins.push_back("P");
+  }
+  onnx::NodeProto* n = testing::add_node(g, "LSTM", ins, "Y");
+  n->set_output(0, "");
+  n->add_output("Y_h");
+  testing::set_int(n, "hidden_size", 1);
+  for (const auto& [k, v] : float_attrs) {
+    if (k == "input_forget") testing::set_int(n, "input_forget", static_cast<int64_t>(v));
+    else testing::set_float(n, k.c_str(), v);
+  }
+  testing::add_value(g->add_output(), "Y_h", {1, 1, 1});
+  std::string error;
+  const std::string path = convert_model(m, &error);
+  EXPECT_FALSE(path.empty()) << error;
+  if (path.empty()) return NAN;
+  Tensor x(DType::Float32, {1, 1, 1});
+  x.data<float>()[0] = 1.0f;
+  return Runtime(path).run({{"x", x}})[0].data<float>()[0];
+}
+
+}  // namespace
+
+TEST(LstmVariants, ClipInputForgetAndPeepholesByHand) {
+  const float c0 = 0.5f;
+  {  // clip 1: every gate pre-activation (2, 1, 3, 4) becomes 1
+    const float c = sigmoid(1) * c0 + sigmoid(1) * std::tanh(1.0f);
+    EXPECT_NEAR(one_step_lstm({{"clip", 1.0f}}, {}), sigmoid(1) * std::tanh(c), 1e-6f);
+  }
+  {  // clip larger than every pre-activation: the plain cell
+    const float c = sigmoid(3) * c0 + sigmoid(2) * std::tanh(4.0f);
+    EXPECT_NEAR(one_step_lstm({{"clip", 10.0f}}, {}), sigmoid(1) * std::tanh(c), 1e-6f);
+  }
+  {  // input_forget: f = 1 - i
+    const float i = sigmoid(2), c = (1 - i) * c0 + i * std::tanh(4.0f);
+    EXPECT_NEAR(one_step_lstm({{"input_forget", 1.0f}}, {}), sigmoid(1) * std::tanh(c), 1e-6f);
+  }
+  {  // peepholes P = [i 0.1, o 0.2, f 0.3]: i and f see c0, o sees the new c
+    const float i = sigmoid(2 + 0.1f * c0), f = sigmoid(3 + 0.3f * c0), c = f * c0 + i * std::tanh(4.0f);
+    EXPECT_NEAR(one_step_lstm({}, {0.1f, 0.2f, 0.3f}), sigmoid(1 + 0.2f * c) * std::tanh(c), 1e-6f);
+  }
+}
+
+// layout 1 (batch-major) gives the layout-0 results, transposed: X [N, T, I] vs [T, N, I],
+// initial states and Y_h / Y_c [N, D, H] vs [D, N, H], Y [N, T, D, H] vs [T, D, N, H].
+TEST(LstmVariants, BatchMajorLayoutMatchesTimeMajor) {
+  const int64_t T = 3, N = 2, I = 4, H = 5, D = 2;
+  auto build = [&](bool batch_major) {
+    onnx::ModelProto m = testing::empty_model("lstm_layout");
+    m.mutable_opset_import(0)->set_version(14);  // layout: LSTM-14
+    onnx::GraphProto* g = m.mutable_graph();
+    testing::add_value(g->add_input(), "x", batch_major ? std::vector<int64_t>{N, T, I} : std::vector<int64_t>{T, N, I});
+    testing::add_value(g->add_input(), "h0", batch_major ? std::vector<int64_t>{N, D, H} : std::vector<int64_t>{D, N, H});
+    testing::add_value(g->add_input(), "c0", batch_major ? std::vector<int64_t>{N, D, H} : std::vector<int64_t>{D, N, H});
+    testing::add_float_initializer(g, "W", {D, 4 * H, I}, testing::ramp(D * 4 * H * I, 0.04f, -0.4f));
+    testing::add_float_initializer(g, "R", {D, 4 * H, H}, testing::ramp(D * 4 * H * H, 0.03f, -0.3f));
+    testing::add_float_initializer(g, "B", {D, 8 * H}, testing::ramp(D * 8 * H, 0.02f, -0.2f));
+    onnx::NodeProto* n = testing::add_node(g, "LSTM", {"x", "W", "R", "B", "", "h0", "c0"}, "Y");
+    n->add_output("Y_h");
+    n->add_output("Y_c");
+    testing::set_int(n, "hidden_size", H);
+    testing::set_string(n, "direction", "bidirectional");
+    if (batch_major) testing::set_int(n, "layout", 1);
+    testing::add_value(g->add_output(), "Y", batch_major ? std::vector<int64_t>{N, T, D, H} : std::vector<int64_t>{T, D, N, H});
+    testing::add_value(g->add_output(), "Y_h", batch_major ? std::vector<int64_t>{N, D, H} : std::vector<int64_t>{D, N, H});
+    testing::add_value(g->add_output(), "Y_c", batch_major ? std::vector<int64_t>{N, D, H} : std::vector<int64_t>{D, N, H});
+    std::string error;
+    const std::string path = convert_model(m, &error);
+    EXPECT_FALSE(path.empty()) << error;
+    return path;
+  };
+  Tensor x0(DType::Float32, {T, N, I}), x1(DType::Float32, {N, T, I});
+  Tensor h0(DType::Float32, {D, N, H}), h1(DType::Float32, {N, D, H}), c0(DType::Float32, {D, N, H}), c1(DType::Float32, {N, D, H});
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t i = 0; i < I; ++i)
+        x0.data<float>()[(t * N + n) * I + i] = x1.data<float>()[(n * T + t) * I + i] = std::sin(float(t * 7 + n * 3 + i));
+  for (int64_t d = 0; d < D; ++d)
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t k = 0; k < H; ++k) {
+        h0.data<float>()[(d * N + n) * H + k] = h1.data<float>()[(n * D + d) * H + k] = 0.1f * float(d + n - k);
+        c0.data<float>()[(d * N + n) * H + k] = c1.data<float>()[(n * D + d) * H + k] = 0.2f * float(k - n - d);
+      }
+  const std::string p0 = build(false);
+  const std::vector<Tensor> y0 = Runtime(p0).run({{"x", x0}, {"h0", h0}, {"c0", c0}});
+  const std::string p1 = build(true);
+  const std::vector<Tensor> y1 = Runtime(p1).run({{"x", x1}, {"h0", h1}, {"c0", c1}});
+  ASSERT_EQ(y1[0].shape(), (std::vector<int64_t>{N, T, D, H}));
+  ASSERT_EQ(y1[1].shape(), (std::vector<int64_t>{N, D, H}));
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t d = 0; d < D; ++d)
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t k = 0; k < H; ++k)
+          EXPECT_EQ(y0[0].data<float>()[((t * D + d) * N + n) * H + k], y1[0].data<float>()[((n * T + t) * D + d) * H + k]);
+  for (int out = 1; out <= 2; ++out)
+    for (int64_t d = 0; d < D; ++d)
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t k = 0; k < H; ++k)
+          EXPECT_EQ(y0[out].data<float>()[(d * N + n) * H + k], y1[out].data<float>()[(n * D + d) * H + k]);
 }
 
 }  // namespace qinfer

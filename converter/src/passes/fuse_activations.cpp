@@ -30,6 +30,7 @@ void fuse_activations(ir::Graph& g) {
 void run_default_passes(ir::Graph& g) {
   fold_constant_nodes(g);
   remove_identities(g);
+  normalize_lstm(g);
   normalize_ops(g);
   lift_1d_windows(g);
   normalize_clip(g);

@@ -144,10 +144,9 @@ void normalize_ops(ir::Graph& g) {
     } else if (n.op == "Resize" || n.op == "Upsample") {
       normalize_resize(g, n);
     } else if (n.op == "LSTM") {
-      if (n.has("clip") || n.get_int("input_forget", 0) != 0 || n.get_int("layout", 0) != 0)
-        fail(g, n, "clip, input_forget and layout = 1 are not supported");
+      // layout 1 and sequence_lens were settled by normalize_lstm; peepholes, clip and input_forget are options.
       if (n.has("activations")) fail(g, n, "custom activations are not supported (the defaults Sigmoid, Tanh, Tanh are)");
-      if (has_input(n, 7)) fail(g, n, "peephole weights (input P) are not supported");
+      if (n.has("clip") && !(n.get_float("clip", 0.0f) > 0.0f)) fail(g, n, "clip must be positive");
     } else if (n.op == "Gather" || n.op == "Concat") {
       n.attrs["axis"] = n.get_int("axis", 0);
     } else if (n.op == "Pad" || n.op == "Split") {

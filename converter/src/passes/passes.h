@@ -12,6 +12,9 @@ void fold_constant_nodes(ir::Graph& g);
 void remove_identities(ir::Graph& g);
 // Clip's min/max (inputs since opset 11, attributes before) become float attributes "min"/"max".
 void normalize_clip(ir::Graph& g);
+// LSTM layout 1 becomes Transposes around a layout-0 LSTM; a constant full-length sequence_lens
+// is dropped (normalize_lstm.cpp).
+void normalize_lstm(ir::Graph& g);
 // Opset differences settled into one form per op: Slice attributes become inputs, Squeeze/
 // Unsqueeze/ReduceMean axes inputs become attributes, Upsample and every Resize version become
 // Resize(x, scales, sizes), Softmax gets an explicit axis and "qinfer.legacy_2d", Pad-2's pads/

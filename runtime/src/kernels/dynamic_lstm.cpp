@@ -24,6 +24,7 @@ class DynamicLstmKernel : public Kernel {
       check_.fail("needs 9 inputs with W_scale (7) and R_scale (8) present, has " + std::to_string(node.inputs.size()));
     const LstmOptions o = read_lstm_options(check_, node);
     direction_ = o.direction, dirs_ = o.dirs, hidden_ = o.hidden;
+    if (o.clip > 0.0f || o.input_forget) check_.fail("clip and input_forget are not supported by the dynamic int8 LSTM");
     if (hidden_ < 1 || hidden_ > ref::kDynamicGemmMaxK / 4)
       check_.fail("hidden_size " + std::to_string(hidden_) + " must be in [1, " + std::to_string(ref::kDynamicGemmMaxK / 4) + "]");
     if (check_.has_input(4)) check_.fail("sequence_lens is not supported (every sequence has the full length)");

@@ -1,6 +1,7 @@
-// LSTM (ONNX semantics, default activations, no peepholes, no sequence_lens), fp32.
+// LSTM (ONNX semantics, default activations, no sequence_lens, layout 0), fp32.
 // Inputs: X [T, N, I], W [D, 4H, I], R [D, 4H, H], B [D, 8H]?, sequence_lens (absent),
-// initial_h [D, N, H]?, initial_c [D, N, H]?; outputs Y [T, D, N, H]?, Y_h [D, N, H]?, Y_c?.
+// initial_h [D, N, H]?, initial_c [D, N, H]?, P [D, 3H]? (peepholes); outputs Y [T, D, N, H]?,
+// Y_h [D, N, H]?, Y_c?. LSTMOptions clip / input_forget select the cell variant.
 #include "kernels/kernel.h"
 #include "kernels/lstm_common.h"
 #include "kernels/node_check.h"
@@ -14,9 +15,10 @@ class LstmKernel : public Kernel {
  public:
   LstmKernel(const Model& model, const NodeDesc& node) : check_(model, node) {
     check_.expect_version(1);
-    check_.expect_arity(3, 7, node.outputs.size());
+    check_.expect_arity(3, 8, node.outputs.size());
     const LstmOptions o = read_lstm_options(check_, node);
     direction_ = o.direction, dirs_ = o.dirs, hidden_ = o.hidden;
+    variant_.clip = o.clip, variant_.input_forget = o.input_forget;
     if (hidden_ < 1) check_.fail("hidden_size " + std::to_string(hidden_) + " must be >= 1");
     if (check_.has_input(4)) check_.fail("sequence_lens is not supported (every sequence has the full length)");
     for (size_t i = 0; i < node.inputs.size(); ++i)
@@ -38,6 +40,12 @@ class LstmKernel : public Kernel {
       check_.expect_constant(b, "B");
       if (b.dims != Shape{dirs_, 8 * hidden_}) check_.fail("B '" + b.name + "' has the wrong shape " + shape_string(b.dims));
       bias_ = reinterpret_cast<const float*>(b.constant);
+    }
+    if (check_.has_input(7)) {
+      const TensorDesc& p = check_.input(7);
+      check_.expect_constant(p, "P");
+      if (p.dims != Shape{dirs_, 3 * hidden_}) check_.fail("P '" + p.name + "' has the wrong shape " + shape_string(p.dims));
+      peephole_ = reinterpret_cast<const float*>(p.constant);
     }
     w_ = reinterpret_cast<const float*>(w.constant);
     r_ = reinterpret_cast<const float*>(r.constant);
@@ -63,9 +71,11 @@ class LstmKernel : public Kernel {
     for (int64_t d = 0; d < dirs_; ++d) {
       const bool reverse = direction_ == fb::LSTMDirection::Reverse || d == 1;
       const LstmDirectionIO s = lstm_direction_io(io, d, state);
+      ref::LstmCellVariant variant = variant_;
+      if (peephole_) variant.peephole = peephole_ + d * 3 * hidden_;
       ref::lstm_f32(g, reverse, static_cast<const float*>(io.inputs[0]), w_ + d * 4 * hidden_ * input_size_, r_ + d * 4 * hidden_ * hidden_,
                     bias_ ? bias_ + d * 8 * hidden_ : nullptr, s.h0, s.c0, s.y, dirs_ * state, s.yh, s.yc,
-                    static_cast<float*>(io.scratch));
+                    static_cast<float*>(io.scratch), variant);
     }
   }
 
@@ -76,6 +86,8 @@ class LstmKernel : public Kernel {
   const float* w_ = nullptr;
   const float* r_ = nullptr;
   const float* bias_ = nullptr;
+  const float* peephole_ = nullptr;
+  ref::LstmCellVariant variant_;  // clip and input_forget; the peephole pointer is set per direction
 };
 
 }  // namespace

@@ -15,13 +15,17 @@ struct LstmOptions {
   fb::LSTMDirection direction;
   int64_t dirs;  // 2 when bidirectional
   int64_t hidden;
+  float clip;         // > 0: gate pre-activations clamped to [-clip, clip]
+  bool input_forget;  // f = 1 - i
 };
 
 inline LstmOptions read_lstm_options(const NodeCheck& check, const NodeDesc& node) {
   if (node.outputs.empty() || node.outputs.size() > 3) check.fail("needs 1 to 3 outputs (Y, Y_h, Y_c)");
   const fb::LSTMOptions* o = check.options<fb::LSTMOptions>("LSTMOptions");
   if (o->direction() > fb::LSTMDirection::MAX) check.fail("unknown direction");
-  return {o->direction(), o->direction() == fb::LSTMDirection::Bidirectional ? 2 : 1, o->hidden_size()};
+  if (!(o->clip() >= 0.0f)) check.fail("clip " + std::to_string(o->clip()) + " must be >= 0 (0: none)");
+  return {o->direction(), o->direction() == fb::LSTMDirection::Bidirectional ? 2 : 1, o->hidden_size(), o->clip(),
+          o->input_forget()};
 }
 
 // Y [T, D, N, H], Y_h and Y_c [D, N, H] for X [T, N, I]; initial states (inputs 5, 6) must be [D, N, H].
