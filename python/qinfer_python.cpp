@@ -24,6 +24,11 @@ const char* numpy_name(qinfer::DType d) {
     case qinfer::DType::Int32: return "int32";
     case qinfer::DType::Int64: return "int64";
     case qinfer::DType::Bool: return "bool";
+    case qinfer::DType::Float16: return "float16";
+    case qinfer::DType::Float64: return "float64";
+    case qinfer::DType::UInt32: return "uint32";
+    case qinfer::DType::UInt64: return "uint64";
+    case qinfer::DType::BFloat16: return "uint16";  // numpy has no bfloat16: the bit patterns
   }
   return "?";
 }

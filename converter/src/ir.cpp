@@ -22,6 +22,25 @@ std::string Graph::add_constant(const std::string& base, Tensor t, Layout layout
   return name;
 }
 
+namespace {
+constexpr std::pair<int, DType> kOnnxTypes[] = {
+    {1, DType::Float32}, {2, DType::UInt8},  {3, DType::Int8},      {6, DType::Int32},  {7, DType::Int64},
+    {9, DType::Bool},    {10, DType::Float16}, {11, DType::Float64}, {12, DType::UInt32}, {13, DType::UInt64},
+    {16, DType::BFloat16}};
+}  // namespace
+
+int onnx_type_code(DType d) {
+  for (const auto& [code, dtype] : kOnnxTypes)
+    if (dtype == d) return code;
+  return 0;  // UNDEFINED
+}
+
+bool dtype_from_onnx_code(int64_t code, DType* d) {
+  for (const auto& [c, dtype] : kOnnxTypes)
+    if (c == code) return *d = dtype, true;
+  return false;
+}
+
 Tensor int64_tensor(const std::vector<int64_t>& v) {
   Tensor t(DType::Int64, {static_cast<int64_t>(v.size())});
   if (!v.empty()) std::memcpy(t.raw_data(), v.data(), v.size() * sizeof(int64_t));

@@ -37,6 +37,11 @@ struct Value {
 // A 1-D int64 tensor: the form ONNX gives pads, axes, starts/ends and split sizes as inputs.
 Tensor int64_tensor(const std::vector<int64_t>& v);
 
+// ONNX TensorProto element type codes (FLOAT = 1, ..., BFLOAT16 = 16) <-> DType: the one table
+// for import, Cast's `to` and the QDQ export. False for codes qinfer has no DType for.
+int onnx_type_code(DType d);
+bool dtype_from_onnx_code(int64_t code, DType* d);
+
 using Attr = std::variant<int64_t, float, std::string, std::vector<int64_t>, std::vector<float>, Tensor>;
 
 struct Node {

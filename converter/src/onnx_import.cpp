@@ -36,17 +36,11 @@ std::string directory_of(const std::string& path) {
 }
 
 DType convert_dtype(int onnx_type, const std::string& what) {
-  switch (onnx_type) {
-    case onnx::TensorProto::FLOAT: return DType::Float32;
-    case onnx::TensorProto::UINT8: return DType::UInt8;
-    case onnx::TensorProto::INT8: return DType::Int8;
-    case onnx::TensorProto::INT32: return DType::Int32;
-    case onnx::TensorProto::INT64: return DType::Int64;
-    case onnx::TensorProto::BOOL: return DType::Bool;
-    default:
-      throw Error(what + ": element type " + onnx::TensorProto_DataType_Name(onnx_type) +
-                  " is not supported (float, uint8, int8, int32, int64, bool are)");
-  }
+  DType d;
+  if (!ir::dtype_from_onnx_code(onnx_type, &d))
+    throw Error(what + ": element type " + onnx::TensorProto_DataType_Name(onnx_type) +
+                " is not supported (float, double, float16, bfloat16, uint8, int8, int32, int64, uint32, uint64, bool are)");
+  return d;
 }
 
 // Bytes of an external-data tensor, read from the file beside the model.
@@ -102,6 +96,15 @@ Tensor convert_tensor(const onnx::TensorProto& t, const std::string& model_dir, 
     copy_field(t.int64_data(), [&](int i, int64_t v) { out.data<int64_t>()[i] = v; });
   } else if (dtype == DType::Int32) {
     copy_field(t.int32_data(), [&](int i, int32_t v) { out.data<int32_t>()[i] = v; });
+  } else if (dtype == DType::Float64) {
+    copy_field(t.double_data(), [&](int i, double v) { out.data<double>()[i] = v; });
+  } else if (dtype == DType::UInt32 || dtype == DType::UInt64) {  // both in uint64_data
+    copy_field(t.uint64_data(), [&](int i, uint64_t v) {
+      if (dtype == DType::UInt32) out.data<uint32_t>()[i] = static_cast<uint32_t>(v);
+      else out.data<uint64_t>()[i] = v;
+    });
+  } else if (dtype == DType::Float16 || dtype == DType::BFloat16) {  // the 16 bits in int32_data
+    copy_field(t.int32_data(), [&](int i, int32_t v) { static_cast<uint16_t*>(out.raw_data())[i] = static_cast<uint16_t>(v); });
   } else if (dtype == DType::UInt8 || dtype == DType::Bool) {  // bool: 0 or 1 in int32_data
     copy_field(t.int32_data(), [&](int i, int32_t v) {
       static_cast<uint8_t*>(out.raw_data())[i] = dtype == DType::Bool ? v != 0 : static_cast<uint8_t>(v);

@@ -97,17 +97,11 @@ const Lowered* lower_simple(const std::string& op) {
 }
 
 fb::DType cast_target(const ir::Graph& g, const ir::Node& n) {
-  switch (n.get_int("to", 0)) {
-    case 1: return fb::DType::Float32;
-    case 2: return fb::DType::UInt8;
-    case 3: return fb::DType::Int8;
-    case 6: return fb::DType::Int32;
-    case 7: return fb::DType::Int64;
-    case 9: return fb::DType::Bool;
-    default:
-      throw Error(g.source + ": " + n.describe() + ": cast to ONNX type " + std::to_string(n.get_int("to", 0)) +
-                  " is not supported (float, uint8, int8, int32, int64 are)");
-  }
+  DType d;
+  if (!ir::dtype_from_onnx_code(n.get_int("to", 0), &d))
+    throw Error(g.source + ": " + n.describe() + ": cast to ONNX type " + std::to_string(n.get_int("to", 0)) +
+                " is not supported (float, double, float16, bfloat16, uint8, int8, int32, int64, uint32, uint64, bool are)");
+  return static_cast<fb::DType>(d);
 }
 
 Lowered lower_constant_of_shape(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
@@ -123,6 +117,9 @@ Lowered lower_constant_of_shape(FlatBufferBuilder& b, const ir::Graph& g, const 
       case DType::UInt8: i = t->data<uint8_t>()[0]; break;
       case DType::Int8: i = t->data<int8_t>()[0]; break;
       case DType::Bool: i = static_cast<const uint8_t*>(t->raw_data())[0] != 0; break;
+      default:
+        throw Error(g.source + ": " + n.describe() + ": a " + dtype_name(t->dtype()) +
+                    " value is not supported (float32, int64, int32, uint8, int8, bool are)");
     }
   }
   return {fb::OpCode::ConstantOfShape, fb::OpOptions::ConstantOfShapeOptions, fb::CreateConstantOfShapeOptions(b, f, i).Union()};

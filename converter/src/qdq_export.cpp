@@ -13,17 +13,7 @@ namespace qinfer {
 
 namespace {
 
-int onnx_type(DType d) {
-  switch (d) {
-    case DType::Float32: return onnx::TensorProto::FLOAT;
-    case DType::UInt8: return onnx::TensorProto::UINT8;
-    case DType::Int8: return onnx::TensorProto::INT8;
-    case DType::Int32: return onnx::TensorProto::INT32;
-    case DType::Int64: return onnx::TensorProto::INT64;
-    case DType::Bool: return onnx::TensorProto::BOOL;
-  }
-  return onnx::TensorProto::UNDEFINED;
-}
+int onnx_type(DType d) { return ir::onnx_type_code(d); }
 
 class QdqWriter {
  public:

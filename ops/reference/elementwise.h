@@ -36,9 +36,8 @@ void binary_i64(BinaryOp op, const std::vector<int64_t>& a_shape, const int64_t*
 enum class UnaryOp { Sigmoid, HardSigmoid, Sqrt, Erf, Tanh, Exp, Log, Neg, Abs, Reciprocal };
 void unary_f32(UnaryOp op, const float* x, float alpha, float beta, float* y, int64_t begin, int64_t end);
 
-// Element conversion (ONNX Cast). float -> integer truncates toward zero and saturates; NaN -> 0.
-// Bool is one byte: any non-zero byte reads as 1, and x -> bool is (x != 0) (NaN -> 1, as numpy).
-enum class Elem { F32, U8, I8, I32, I64, Bool };
+// Element conversion (ONNX Cast), defined in reference/cast.cpp.
+enum class Elem { F32, U8, I8, I32, I64, Bool, F16, BF16, F64, U32, U64 };
 void cast(Elem from, const void* x, Elem to, void* y, int64_t count);
 
 }  // namespace qinfer::ref

@@ -56,16 +56,17 @@ void int_binary(IntBinaryOp op, const std::vector<int64_t>& a_shape, const T* a,
   broadcast_map(a_shape, a, b_shape, b, out_shape, y, [op](T u, T v) { return int_binary_scalar(op, u, v); });
 }
 
-// ONNX Pow with mixed element types; the result has X's type. Integer ** integer is exact
+// ONNX Pow with mixed element types; the result has X's type (E may also be uint32 / uint64). Integer ** integer is exact
 // exponentiation (wrapping; a negative exponent gives the integer part of the real result);
 // otherwise the power is computed in double and converted (truncated) to X's type.
 template <typename X, typename E>
 X pow_scalar(X x, E e) {
   if constexpr (std::is_integral_v<X> && std::is_integral_v<E>) {
-    const int64_t b = static_cast<int64_t>(x), n = static_cast<int64_t>(e);
-    if (n < 0) return static_cast<X>(b == 1 ? 1 : b == -1 ? (n % 2 ? -1 : 1) : 0);
-    uint64_t r = 1;
-    for (uint64_t base = static_cast<uint64_t>(b), k = static_cast<uint64_t>(n); k; k >>= 1, base *= base)
+    const int64_t b = static_cast<int64_t>(x);
+    if constexpr (std::is_signed_v<E>)
+      if (e < 0) return static_cast<X>(b == 1 ? 1 : b == -1 ? (e % 2 ? -1 : 1) : 0);
+    uint64_t r = 1;  // an unsigned exponent (up to 2^64 - 1) is used as it is
+    for (uint64_t base = static_cast<uint64_t>(b), k = static_cast<uint64_t>(e); k; k >>= 1, base *= base)
       if (k & 1) r *= base;
     return wrap_to<X>(r);
   } else {

@@ -34,8 +34,13 @@ DType parse_descr(const std::string& rest, const std::string& what) {
   if (descr == "<i4") return DType::Int32;
   if (descr == "<i8") return DType::Int64;
   if (descr == "|b1") return DType::Bool;
+  if (descr == "<f2") return DType::Float16;
+  if (descr == "<f8") return DType::Float64;
+  if (descr == "<u4") return DType::UInt32;
+  if (descr == "<u8") return DType::UInt64;
   throw Error(what + ": unsupported .npy dtype '" + descr +
-              "' (supported: float32 <f4, uint8, int8, int32 <i4, int64 <i8, bool |b1)");
+              "' (supported: float32 <f4, uint8, int8, int32 <i4, int64 <i8, bool |b1, float16 <f2, float64 <f8, "
+              "uint32 <u4, uint64 <u8)");
 }
 
 std::vector<int64_t> parse_shape(const std::string& rest, const std::string& what) {
@@ -110,6 +115,11 @@ void write_npy(const std::string& path, const Tensor& tensor) {
     case DType::Int32: descr = "<i4"; break;
     case DType::Int64: descr = "<i8"; break;
     case DType::Bool: descr = "|b1"; break;
+    case DType::Float16: descr = "<f2"; break;
+    case DType::Float64: descr = "<f8"; break;
+    case DType::UInt32: descr = "<u4"; break;
+    case DType::UInt64: descr = "<u8"; break;
+    case DType::BFloat16: throw Error(path + ": bfloat16 has no .npy type (cast the tensor first)");
   }
   std::string shape = "(";
   for (size_t i = 0; i < tensor.shape().size(); ++i) shape += std::to_string(tensor.shape()[i]) + ",";

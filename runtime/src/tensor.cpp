@@ -16,6 +16,11 @@ size_t dtype_size(DType dtype) {
     case DType::Int32: return 4;
     case DType::Int64: return 8;
     case DType::Bool: return 1;
+    case DType::Float16: return 2;
+    case DType::BFloat16: return 2;
+    case DType::Float64: return 8;
+    case DType::UInt32: return 4;
+    case DType::UInt64: return 8;
   }
   return 0;
 }
@@ -28,6 +33,11 @@ const char* dtype_name(DType dtype) {
     case DType::Int32: return "int32";
     case DType::Int64: return "int64";
     case DType::Bool: return "bool";
+    case DType::Float16: return "float16";
+    case DType::BFloat16: return "bfloat16";
+    case DType::Float64: return "float64";
+    case DType::UInt32: return "uint32";
+    case DType::UInt64: return "uint64";
   }
   return "unknown";
 }

@@ -12,7 +12,8 @@ namespace qinfer {
 
 TEST(Npy, RoundTripsEveryDType) {
   const std::string dir = testing::temp_dir();
-  for (DType d : {DType::Float32, DType::UInt8, DType::Int8, DType::Int32, DType::Int64}) {
+  for (DType d : {DType::Float32, DType::UInt8, DType::Int8, DType::Int32, DType::Int64, DType::Float64, DType::Float16,
+                  DType::UInt32, DType::UInt64}) {
     Tensor t(d, {2, 3, 5});
     auto* bytes = static_cast<uint8_t*>(t.raw_data());
     for (size_t i = 0; i < t.byte_size(); ++i) bytes[i] = static_cast<uint8_t>(i * 37 + 11);
@@ -56,10 +57,24 @@ TEST(Npy, ErrorsNameTheFileAndTheProblem) {
   std::string bytes = testing::read_text(dir + "/full.npy");
   std::ofstream(dir + "/cut.npy", std::ios::binary) << bytes.substr(0, bytes.size() - 8);
   expect_error(dir + "/cut.npy", "truncated");
-  std::string f16 = bytes;
-  f16.replace(f16.find("<f4"), 3, "<f2");
-  std::ofstream(dir + "/f16.npy", std::ios::binary) << f16;
-  expect_error(dir + "/f16.npy", "unsupported .npy dtype '<f2'");
+  std::string c64 = bytes;
+  c64.replace(c64.find("<f4"), 3, "<c8");
+  std::ofstream(dir + "/c64.npy", std::ios::binary) << c64;
+  expect_error(dir + "/c64.npy", "unsupported .npy dtype '<c8'");
+}
+
+}  // namespace qinfer
+
+namespace qinfer {
+
+// bfloat16 has no numpy type: writing it is refused by name.
+TEST(Npy, BFloat16IsRefused) {
+  try {
+    write_npy(testing::temp_dir() + "/b.npy", Tensor(DType::BFloat16, {2}));
+    ADD_FAILURE() << "bfloat16 was written";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bfloat16 has no .npy type"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace qinfer

@@ -71,9 +71,33 @@ void normalize_resize(ir::Graph& g, ir::Node& n) {
   while (!n.inputs.empty() && n.inputs.back().empty()) n.inputs.pop_back();
 }
 
+// float16, bfloat16, float64, uint32 and uint64 are storage types (qinfer/tensor.h): Cast converts
+// them, Shape reads only the shape, and Pow takes a uint32/uint64 exponent; no other kernel does.
+bool storage_type(DType d) {
+  return d == DType::Float16 || d == DType::BFloat16 || d == DType::Float64 || d == DType::UInt32 || d == DType::UInt64;
+}
+
+void check_storage_types(const ir::Graph& g, const ir::Node& n) {
+  if (n.op == "Cast" || n.op == "Shape") return;
+  const auto check = [&](const std::string& name, bool pow_exponent) {
+    if (name.empty()) return;
+    const DType d = g.value(name).dtype;
+    if (!storage_type(d) || (pow_exponent && (d == DType::UInt32 || d == DType::UInt64))) return;
+    fail(g, n, "tensor '" + name + "' of element type " + dtype_name(d) +
+                   " is not supported here (float16, bfloat16, float64, uint32 and uint64 only go through Cast; "
+                   "uint32/uint64 also as Pow's exponent)");
+  };
+  for (size_t i = 0; i < n.inputs.size(); ++i) check(n.inputs[i], n.op == "Pow" && i == 1);
+  for (const std::string& out : n.outputs) check(out, false);
+  for (const auto& [key, attr] : n.attrs)
+    if (const Tensor* t = std::get_if<Tensor>(&attr); t && storage_type(t->dtype()))
+      fail(g, n, "attribute '" + key + "' of element type " + std::string(dtype_name(t->dtype())) + " is not supported");
+}
+
 // Element types each op's kernels take: checked here so that an unsupported type is a
 // conversion error naming the node, not a model that fails to load.
 void check_element_types(const ir::Graph& g, const ir::Node& n) {
+  check_storage_types(g, n);
   static const std::set<std::string> float_only = {
       "Conv", "ConvTranspose", "Gemm", "MatMul", "MaxPool", "AveragePool", "GlobalAveragePool", "Relu", "Clip",
       "Sigmoid", "HardSigmoid", "Sqrt", "Erf", "Tanh", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Softmax",
@@ -87,9 +111,9 @@ void check_element_types(const ir::Graph& g, const ir::Node& n) {
   if (n.op == "Pow" && n.inputs.size() == 2 && !n.inputs[0].empty() && !n.inputs[1].empty()) {
     const auto ok = [](DType d) { return d == DType::Float32 || d == DType::Int32 || d == DType::Int64; };
     for (size_t i = 0; i < 2; ++i)
-      if (!ok(dtype_of(i)))
+      if (!ok(dtype_of(i)) && !(i == 1 && (dtype_of(1) == DType::UInt32 || dtype_of(1) == DType::UInt64)))
         fail(g, n, std::string("input '") + n.inputs[i] + "' of element type " + dtype_name(dtype_of(i)) +
-                       " is not supported (float32, int32 or int64)");
+                       " is not supported (float32, int32 or int64; uint32 or uint64 exponents)");
     return;
   }
   if ((n.op == "Add" || n.op == "Sub" || n.op == "Mul" || n.op == "Div" || n.op == "Clip") && !n.inputs.empty() &&

@@ -14,16 +14,10 @@ void rename_everywhere(ir::Graph& g, const std::string& from, const std::string&
       if (out == from) out = to;
   }
 }
-int64_t onnx_type_code(const ir::Graph& g, const ir::Node& n, DType d) {
-  switch (d) {
-    case DType::Float32: return 1;
-    case DType::UInt8: return 2;
-    case DType::Int8: return 3;
-    case DType::Int32: return 6;
-    case DType::Int64: return 7;
-    case DType::Bool: return 9;
-  }
-  throw Error(g.source + ": " + n.describe() + ": unsupported element type");
+int64_t cast_code(const ir::Graph& g, const ir::Node& n, DType d) {
+  const int code = ir::onnx_type_code(d);
+  if (code == 0) throw Error(g.source + ": " + n.describe() + ": unsupported element type");
+  return code;
 }
 }  // namespace
 
@@ -94,7 +88,7 @@ void remove_identities(ir::Graph& g) {
       // so the copy stays, as a Cast to the same element type (an exact copy of any shape).
       d.op = "Cast";
       d.attrs.clear();
-      d.attrs["to"] = int64_t{onnx_type_code(g, d, g.value(in).dtype)};
+      d.attrs["to"] = int64_t{cast_code(g, d, g.value(in).dtype)};
       d.inputs.resize(1);
       d.outputs.resize(1);
       ++i;

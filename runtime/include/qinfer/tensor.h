@@ -9,8 +9,13 @@
 
 namespace qinfer {
 
-// Bool: one byte per element, 0 or 1 (numpy bool_, ONNX BOOL).
-enum class DType : uint8_t { Float32 = 0, UInt8 = 1, Int8 = 2, Int32 = 3, Int64 = 4, Bool = 5 };
+// Bool: one byte per element, 0 or 1 (numpy bool_, ONNX BOOL). Float16 (IEEE half) and BFloat16
+// are 2-byte bit patterns (raw_data()); they, Float64, UInt32 and UInt64 are storage types: model
+// inputs and outputs, converted by Cast (and UInt32/UInt64 as Pow's exponent); docs/conformance.md.
+enum class DType : uint8_t {
+  Float32 = 0, UInt8 = 1, Int8 = 2, Int32 = 3, Int64 = 4, Bool = 5,
+  Float16 = 6, BFloat16 = 7, Float64 = 8, UInt32 = 9, UInt64 = 10
+};
 
 size_t dtype_size(DType dtype);
 const char* dtype_name(DType dtype);
@@ -65,6 +70,9 @@ template <> struct DTypeOf<int8_t> { static constexpr DType value = DType::Int8;
 template <> struct DTypeOf<int32_t> { static constexpr DType value = DType::Int32; };
 template <> struct DTypeOf<int64_t> { static constexpr DType value = DType::Int64; };
 template <> struct DTypeOf<bool> { static constexpr DType value = DType::Bool; };
+template <> struct DTypeOf<double> { static constexpr DType value = DType::Float64; };
+template <> struct DTypeOf<uint32_t> { static constexpr DType value = DType::UInt32; };
+template <> struct DTypeOf<uint64_t> { static constexpr DType value = DType::UInt64; };
 
 template <typename T>
 T* Tensor::data() {

@@ -74,7 +74,9 @@ class MixedPowKernel : public Kernel {
     check_.expect_arity(2, 2, 1);
     const TensorDesc &x = check_.input(0), &e = check_.input(1), &y = check_.output(0);
     const auto ok = [](DType d) { return d == DType::Float32 || d == DType::Int32 || d == DType::Int64; };
-    if (!ok(x.dtype) || !ok(e.dtype)) check_.fail("Pow needs float32, int32 or int64 operands");
+    const bool unsigned_e = e.dtype == DType::UInt32 || e.dtype == DType::UInt64;
+    if (!ok(x.dtype) || !(ok(e.dtype) || unsigned_e))
+      check_.fail("Pow needs a float32, int32 or int64 base and a float32, int32, int64, uint32 or uint64 exponent");
     check_.expect_dtype(y, x.dtype, "output");
     for (const TensorDesc* t : {&x, &e, &y}) {
       check_.expect_layout(*t, fb::Layout::Plain, "tensor");
@@ -102,6 +104,8 @@ class MixedPowKernel : public Kernel {
     switch (e_) {
       case DType::Float32: return go<X, float>(io);
       case DType::Int32: return go<X, int32_t>(io);
+      case DType::UInt32: return go<X, uint32_t>(io);
+      case DType::UInt64: return go<X, uint64_t>(io);
       default: return go<X, int64_t>(io);
     }
   }

@@ -56,6 +56,11 @@ inline ref::Elem elem_of(DType d) {
     case DType::Int32: return ref::Elem::I32;
     case DType::Int64: return ref::Elem::I64;
     case DType::Bool: return ref::Elem::Bool;
+    case DType::Float16: return ref::Elem::F16;
+    case DType::BFloat16: return ref::Elem::BF16;
+    case DType::Float64: return ref::Elem::F64;
+    case DType::UInt32: return ref::Elem::U32;
+    case DType::UInt64: return ref::Elem::U64;
   }
   return ref::Elem::F32;
 }

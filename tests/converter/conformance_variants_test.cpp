@@ -1,6 +1,7 @@
 // Variants of issue #3's op list that the ONNX node suite covers thinly: 3-D Conv (no node case)
 // and its converter errors; LSTM clip and input_forget (no node case), peepholes by hand, and
-// layout 1 (bidirectional, with initial states and all three outputs) against layout 0. Each model is converted with --no-quantize and compared with the
+// layout 1 (bidirectional, with initial states and all three outputs) against layout 0; storage
+// element types (float64, ...) outside Cast are a conversion error naming the node. Each model is converted with --no-quantize and compared with the
 // reference kernels, computed here from the ONNX attributes.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
@@ -210,6 +211,35 @@ TEST(LstmVariants, BatchMajorLayoutMatchesTimeMajor) {
       for (int64_t n = 0; n < N; ++n)
         for (int64_t k = 0; k < H; ++k)
           EXPECT_EQ(y0[out].data<float>()[(d * N + n) * H + k], y1[out].data<float>()[(n * D + d) * H + k]);
+}
+
+TEST(StorageTypes, OnlyCastTakesThemAndTheErrorNamesTheNode) {
+  onnx::ModelProto m = testing::empty_model("f64");
+  onnx::GraphProto* g = m.mutable_graph();
+  testing::add_value(g->add_input(), "x", {2, 3});
+  g->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::DOUBLE);
+  onnx::NodeProto* c = testing::add_node(g, "Cast", {"x"}, "h");
+  testing::set_int(c, "to", onnx::TensorProto::FLOAT16);
+  testing::add_node(g, "Relu", {"h"}, "y");
+  testing::add_value(g->add_output(), "y", {2, 3});
+  g->mutable_output(0)->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT16);
+  std::string error;
+  EXPECT_TRUE(convert_model(m, &error).empty());
+  EXPECT_NE(error.find("node 'y_node' (Relu)"), std::string::npos) << error;
+  EXPECT_NE(error.find("element type float16 is not supported here"), std::string::npos) << error;
+
+  // Without the Relu: float64 in, float16 out, correctly rounded.
+  g->mutable_node()->RemoveLast();
+  g->mutable_node(0)->set_output(0, "y");
+  const std::string path = convert_model(m, &error);
+  ASSERT_FALSE(path.empty()) << error;
+  Tensor x(DType::Float64, {2, 3});
+  const double values[6] = {1.0, -2.0, 65504.0, 65520.0, 1.0 + 1.0 / 2048 + 1e-12, 5.960464477539063e-08};
+  for (int i = 0; i < 6; ++i) x.data<double>()[i] = values[i];
+  const Tensor y = Runtime(path).run({{"x", x}})[0];
+  ASSERT_EQ(y.dtype(), DType::Float16);
+  const uint16_t* h = static_cast<const uint16_t*>(y.raw_data());
+  EXPECT_EQ(std::vector<uint16_t>(h, h + 6), (std::vector<uint16_t>{0x3c00, 0xc000, 0x7bff, 0x7c00, 0x3c01, 0x0001}));
 }
 
 }  // namespace qinfer
