@@ -274,7 +274,7 @@ std::vector<ir::Node> decompose_dequantize(ir::Graph& g, const ir::Node& n, cons
 // What is left alone: model inputs/outputs or tensors read by ops that are not pairs. Per-tensor
 // uint8 becomes qinfer.Quantize / qinfer.Dequantize (and its float side keeps the parameters, so
 // that an int8 neighbour reuses them); other DequantizeLinear forms are decomposed; other
-// QuantizeLinear forms are refused.
+// QuantizeLinear forms (int8, per axis) become qinfer.Quantize on plain data with those parameters.
 void convert_standalone(ir::Graph& g, FixedQuant* fixed) {
   std::vector<ir::Node> out;
   for (ir::Node& n : g.nodes) {
@@ -292,11 +292,22 @@ void convert_standalone(ir::Graph& g, FixedQuant* fixed) {
       for (ir::Node& d : decompose_dequantize(g, n, p)) out.push_back(std::move(d));
       continue;
     }
-    if (!p.per_tensor())
-      fail(g, n, "a per-axis QuantizeLinear of a non-constant tensor is not supported (per-tensor is)");
-    if (!plain_u8)
-      fail(g, n, "a standalone QuantizeLinear with an int8 output is not supported (uint8 is; int8 Q/DQ pairs are)");
     if (quantize && g.value(n.inputs[0]).dtype != DType::Float32) fail(g, n, "input must be float32");
+    if (!plain_u8) {  // int8 or per-axis: the reference form of the Quantize kernel, plain layout
+      if (!had.empty()) fail(g, n, "output '" + qname + "' already carries other quantization parameters");
+      if (p.qtype != DType::UInt8 && p.qtype != DType::Int8) fail(g, n, "the output must be uint8 or int8");
+      const ir::Value& x = g.value(n.inputs[0]);
+      if (!p.per_tensor() && !x.shape_known) fail(g, n, "a per-axis QuantizeLinear needs the input's rank");
+      ir::Value& v = g.value(qname);
+      v.dtype = p.qtype;
+      v.quant = {p.scale, p.zero_point, p.per_tensor() ? -1 : static_cast<int>(checked_axis(g, n, p, x.dims))};
+      v.layout = ir::Layout::Plain;
+      n.op = "qinfer.Quantize";
+      n.inputs.resize(1);
+      n.attrs.clear();
+      out.push_back(std::move(n));
+      continue;
+    }
     ir::Value& v = g.value(qname);
     v.quant = {{p.scale[0]}, {p.zp(0)}, -1};
     v.layout = ir::Layout::Plain;

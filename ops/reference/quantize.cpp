@@ -38,6 +38,17 @@ void quantize_f32_u8(int64_t count, const float* x, float scale, int32_t zero_po
     y[moved_offset(i, dims, move)] = static_cast<uint8_t>(qmath::quantize(x[i], scale, zero_point, r.lo, r.hi));
 }
 
+void quantize_f32_q8_axis(int64_t count, const float* x, const float* scales, const int32_t* zero_points,
+                          int64_t channels, int64_t inner, bool int8_out, void* y) {
+  const auto r = int8_out ? qmath::int8_range() : qmath::uint8_range();
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t c = (i / inner) % channels;
+    const int32_t q = qmath::quantize(x[i], scales[c], zero_points[c], r.lo, r.hi);
+    if (int8_out) static_cast<int8_t*>(y)[i] = static_cast<int8_t>(q);
+    else static_cast<uint8_t*>(y)[i] = static_cast<uint8_t>(q);
+  }
+}
+
 void dequantize_u8_f32(int64_t count, const uint8_t* x, float scale, int32_t zero_point, float* y,
                        const Dims4& dims, LayoutMove move) {
   for (int64_t i = 0; i < count; ++i) y[moved_offset(i, dims, move)] = qmath::dequantize(x[i], scale, zero_point);

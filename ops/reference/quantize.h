@@ -22,6 +22,12 @@ void quantize_f32_u8(int64_t count, const float* x, float scale, int32_t zero_po
 void dequantize_u8_f32(int64_t count, const uint8_t* x, float scale, int32_t zero_point, float* y,
                        const Dims4& dims, LayoutMove move);
 
+// QuantizeLinear of plain data into uint8 or int8 (`int8_out`) with one scale / zero point per
+// slice along an axis: element i belongs to channel (i / inner) % channels, where inner is the
+// product of the dims after the axis (channels = 1: per tensor). Same rounding as quantize_f32_u8.
+void quantize_f32_q8_axis(int64_t count, const float* x, const float* scales, const int32_t* zero_points,
+                          int64_t channels, int64_t inner, bool int8_out, void* y);
+
 // A pure layout move of 1-byte elements (used by Flatten of NHWC int8 data).
 void move_layout_u8(const uint8_t* x, uint8_t* y, const Dims4& dims, LayoutMove move);
 

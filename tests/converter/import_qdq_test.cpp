@@ -336,30 +336,44 @@ TEST(ImportQdq, Int8PerAxisDequantizeOfAnInput) {
     EXPECT_EQ(y.data<float>()[i], static_cast<float>(x.data<int8_t>()[i] - zp[i % 3]) * sc[i % 3]) << i;
 }
 
-TEST(ImportQdq, UnsupportedVariantNamesTheNode) {
+// A standalone per-axis QuantizeLinear into int8 runs as written (round half to even, saturated);
+// a scale count that does not match the axis is an error naming the node.
+TEST(ImportQdq, PerAxisInt8QuantizeRunsAndAMismatchNamesTheNode) {
   const std::string dir = testing::temp_dir();
-  onnx::ModelProto m = testing::empty_model("q");
-  onnx::GraphProto* g = m.mutable_graph();
-  add_value(g->add_input(), "x", {2, 3});
-  add_value(g->add_output(), "y", {2, 3});
-  g->mutable_output(0)->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::UINT8);
-  add_float_initializer(g, "s", {3}, {0.1f, 0.2f, 0.3f});
-  add_int_initializer<uint8_t>(g, "zp", onnx::TensorProto::UINT8, {3}, {1, 2, 3});
-  add_node(g, "QuantizeLinear", {"x", "s", "zp"}, "y");
-  testing::save(m, dir + "/q.onnx");
-  ConvertOptions o;
-  o.onnx_path = dir + "/q.onnx";
-  o.output_path = dir + "/q.qbin";
-  o.quantize = false;
-  try {
+  auto build = [&](int64_t axis) {
+    onnx::ModelProto m = testing::empty_model("q");
+    onnx::GraphProto* g = m.mutable_graph();
+    add_value(g->add_input(), "x", {2, 3});
+    add_value(g->add_output(), "y", {2, 3});
+    g->mutable_output(0)->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::INT8);
+    add_float_initializer(g, "s", {3}, {0.5f, 0.25f, 2.0f});
+    add_int_initializer<int8_t>(g, "zp", onnx::TensorProto::INT8, {3}, {1, -2, 3});
+    testing::set_int(add_node(g, "QuantizeLinear", {"x", "s", "zp"}, "y"), "axis", axis);
+    testing::save(m, dir + "/q.onnx");
+    ConvertOptions o;
+    o.onnx_path = dir + "/q.onnx";
+    o.output_path = dir + "/q.qbin";
+    o.quantize = false;
     convert(o);
-    FAIL() << "per-axis standalone QuantizeLinear converted";
+    return o.output_path;
+  };
+  const Runtime rt(build(1));
+  Tensor x(DType::Float32, {2, 3});
+  const float xs[6] = {0.25f, 0.375f, 5.0f, -100.0f, 100.0f, -3.0f};
+  for (int i = 0; i < 6; ++i) x.data<float>()[i] = xs[i];
+  const Tensor y = rt.run(x)[0];
+  ASSERT_EQ(y.dtype(), DType::Int8);
+  // 0.25/0.5 = 0.5 -> 0 (+1); 0.375/0.25 = 1.5 -> 2 (-2); 5/2 = 2.5 -> 2 (+3); -200 + 1 saturates; 400 - 2 saturates; -1.5 -> -2 (+3)
+  const std::vector<int8_t> want = {1, 0, 5, -128, 127, 1};
+  EXPECT_EQ(std::vector<int8_t>(y.data<int8_t>(), y.data<int8_t>() + 6), want);
+  try {
+    build(0);
+    FAIL() << "3 scales along an axis of size 2 converted";
   } catch (const Error& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("y_node"), std::string::npos) << what;
-    EXPECT_NE(what.find("not supported"), std::string::npos) << what;
+    EXPECT_NE(what.find("per-axis scale has 3 values, axis 0 has size 2"), std::string::npos) << what;
   }
-  EXPECT_FALSE(testing::exists(dir + "/q.qbin"));
 }
 
 }  // namespace qinfer

@@ -62,7 +62,8 @@ class FlattenKernel : public Kernel {
 };
 
 // Quantize (fp32 -> uint8) and Dequantize (uint8 -> fp32), per tensor, optionally moving
-// between plain NCHW and NHWC in the same pass.
+// between plain NCHW and NHWC in the same pass; and Quantize of plain data into int8, or with
+// per-axis parameters (an imported QuantizeLinear; reference kernel, no layout move).
 class QuantizeKernel : public Kernel {
  public:
   QuantizeKernel(const Model& model, const NodeDesc& node) : check_(model, node) {
@@ -73,6 +74,10 @@ class QuantizeKernel : public Kernel {
     const TensorDesc& y = check_.output(0);
     const TensorDesc& q = quantize_ ? y : x;
     check_.expect_dtype(quantize_ ? x : y, DType::Float32, quantize_ ? "input" : "output");
+    if (quantize_ && (q.dtype == DType::Int8 || q.quant.scale.size() > 1)) {
+      read_axis_form(x, q);
+      return;
+    }
     check_.expect_dtype(q, DType::UInt8, quantize_ ? "output" : "input");
     check_.expect_per_tensor(q, quantize_ ? "output" : "input");
     check_.expect_layout(quantize_ ? x : y, fb::Layout::Plain, quantize_ ? "input" : "output");
@@ -86,12 +91,23 @@ class QuantizeKernel : public Kernel {
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
     if (move_ != ref::LayoutMove::None && in[0]->size() != 4)
       check_.fail("a layout change needs a rank-4 input, got " + shape_string(*in[0]));
+    if (scales_.size() > 1 &&
+        (axis_ >= static_cast<int64_t>(in[0]->size()) || (*in[0])[axis_] != static_cast<int64_t>(scales_.size())))
+      check_.fail("input " + shape_string(*in[0]) + " does not have " + std::to_string(scales_.size()) +
+                  " slices along axis " + std::to_string(axis_) + " (one per scale)");
     return {*in[0]};
   }
 
   void run(const KernelIO& io, ThreadPool&) const override {
     const Shape& s = *io.input_shapes[0];
     const int64_t count = element_count(s);
+    if (!scales_.empty()) {  // the int8 / per-axis form
+      int64_t inner = 1;
+      for (size_t d = static_cast<size_t>(axis_) + 1; scales_.size() > 1 && d < s.size(); ++d) inner *= s[d];
+      ref::quantize_f32_q8_axis(count, static_cast<const float*>(io.inputs[0]), scales_.data(), zero_points_.data(),
+                                static_cast<int64_t>(scales_.size()), inner, int8_out_, io.outputs[0]);
+      return;
+    }
     const ref::Dims4 d = s.size() == 4 ? dims4(s) : ref::Dims4{};
     if (vector_ && quantize_)
       q8::quantize_f32_u8_hwy(static_cast<const float*>(io.inputs[0]), scale_, zero_point_,
@@ -108,7 +124,26 @@ class QuantizeKernel : public Kernel {
   }
 
  private:
+  void read_axis_form(const TensorDesc& x, const TensorDesc& q) {
+    if (q.dtype != DType::UInt8 && q.dtype != DType::Int8) check_.fail("output '" + q.name + "' must be uint8 or int8");
+    if (q.quant.empty()) check_.fail("output '" + q.name + "' has no quantization");
+    for (const TensorDesc* t : {&x, &q}) check_.expect_layout(*t, fb::Layout::Plain, "tensor");
+    scales_ = q.quant.scale;
+    zero_points_ = q.quant.zero_point;
+    zero_points_.resize(scales_.size(), 0);  // an empty list means all zero
+    if (q.quant.zero_point.size() > 1 && q.quant.zero_point.size() != scales_.size())
+      check_.fail("output '" + q.name + "' has " + std::to_string(q.quant.zero_point.size()) + " zero points for " +
+                  std::to_string(scales_.size()) + " scales");
+    axis_ = scales_.size() > 1 ? q.quant.axis : 0;
+    if (axis_ < 0) check_.fail("output '" + q.name + "' has per-axis quantization without an axis");
+    int8_out_ = q.dtype == DType::Int8;
+  }
+
   NodeCheck check_;
+  std::vector<float> scales_;  // the int8 / per-axis form (empty otherwise)
+  std::vector<int32_t> zero_points_;
+  int64_t axis_ = 0;
+  bool int8_out_ = false;
   bool quantize_ = true;
   bool vector_ = true;
   float scale_ = 1.0f;
