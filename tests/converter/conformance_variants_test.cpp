@@ -1,7 +1,8 @@
 // Variants of issue #3's op list that the ONNX node suite covers thinly: 3-D Conv (no node case)
 // and its converter errors; LSTM clip and input_forget (no node case), peepholes by hand, and
 // layout 1 (bidirectional, with initial states and all three outputs) against layout 0; storage
-// element types (float64, ...) outside Cast are a conversion error naming the node. Each model is converted with --no-quantize and compared with the
+// element types (float64, ...) outside Cast are a conversion error naming the node; training-mode
+// BatchNormalization with a non-default momentum, and with Y alone (still batch statistics). Each model is converted with --no-quantize and compared with the
 // reference kernels, computed here from the ONNX attributes.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
@@ -240,6 +241,57 @@ TEST(StorageTypes, OnlyCastTakesThemAndTheErrorNamesTheNode) {
   ASSERT_EQ(y.dtype(), DType::Float16);
   const uint16_t* h = static_cast<const uint16_t*>(y.raw_data());
   EXPECT_EQ(std::vector<uint16_t>(h, h + 6), (std::vector<uint16_t>{0x3c00, 0xc000, 0x7bff, 0x7c00, 0x3c01, 0x0001}));
+}
+
+TEST(BatchNormTraining, BatchStatisticsAndMomentum) {
+  const int64_t N = 2, C = 2, W = 3;
+  const std::vector<float> scale = {1.5f, -0.5f}, bias = {0.25f, 1.0f}, mean = {10.0f, -10.0f}, var = {4.0f, 9.0f};
+  for (bool all_outputs : {true, false}) {
+    onnx::ModelProto m = testing::empty_model("bn");
+    m.mutable_opset_import(0)->set_version(15);
+    onnx::GraphProto* g = m.mutable_graph();
+    testing::add_value(g->add_input(), "x", {N, C, W});
+    testing::add_float_initializer(g, "s", {C}, scale);
+    testing::add_float_initializer(g, "b", {C}, bias);
+    testing::add_float_initializer(g, "m", {C}, mean);
+    testing::add_float_initializer(g, "v", {C}, var);
+    onnx::NodeProto* n = testing::add_node(g, "BatchNormalization", {"x", "s", "b", "m", "v"}, "y");
+    testing::set_int(n, "training_mode", 1);
+    testing::set_float(n, "momentum", 0.75f);
+    testing::set_float(n, "epsilon", 0.5f);
+    testing::add_value(g->add_output(), "y", {N, C, W});
+    if (all_outputs) {
+      n->add_output("rm");
+      n->add_output("rv");
+      testing::add_value(g->add_output(), "rm", {C});
+      testing::add_value(g->add_output(), "rv", {C});
+    }
+    std::string error;
+    const std::string path = convert_model(m, &error);
+    ASSERT_FALSE(path.empty()) << error;
+    Tensor x(DType::Float32, {N, C, W});
+    for (int64_t i = 0; i < N * C * W; ++i) x.data<float>()[i] = float(i * i % 7) - 2.0f;
+    const std::vector<Tensor> y = Runtime(path).run({{"x", x}});
+    ASSERT_EQ(y.size(), all_outputs ? 3u : 1u);
+    for (int64_t c = 0; c < C; ++c) {
+      double sum = 0, sq = 0;
+      for (int64_t k = 0; k < N; ++k)
+        for (int64_t w = 0; w < W; ++w) sum += x.data<float>()[(k * C + c) * W + w];
+      const double bm = sum / (N * W);
+      for (int64_t k = 0; k < N; ++k)
+        for (int64_t w = 0; w < W; ++w) sq += std::pow(x.data<float>()[(k * C + c) * W + w] - bm, 2);
+      const double bv = sq / (N * W);  // biased, as numpy's var
+      for (int64_t k = 0; k < N; ++k)
+        for (int64_t w = 0; w < W; ++w) {
+          const int64_t i = (k * C + c) * W + w;
+          EXPECT_NEAR(y[0].data<float>()[i], scale[c] * (x.data<float>()[i] - bm) / std::sqrt(bv + 0.5) + bias[c], 1e-5);
+        }
+      if (all_outputs) {
+        EXPECT_NEAR(y[1].data<float>()[c], mean[c] * 0.75 + bm * 0.25, 1e-5);
+        EXPECT_NEAR(y[2].data<float>()[c], var[c] * 0.75 + bv * 0.25, 1e-5);
+      }
+    }
+  }
 }
 
 }  // namespace qinfer

@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "passes/batchnorm_training.h"
 #include "passes/passes.h"
 #include "qinfer/error.h"
 
@@ -66,6 +67,12 @@ void fold_batchnorm(ir::Graph& g) {
     for (size_t k = 1; k <= 4; ++k)
       if (!g.is_constant(bn.inputs.at(k)))
         throw Error(g.source + ": " + bn.describe() + ": parameter '" + bn.inputs[k] + "' must be a constant");
+    if (bn.get_int("training_mode", 0) != 0) {  // ONNX 14+: statistics of the batch itself
+      const size_t added = g.nodes.size();
+      decompose_training_batchnorm(g, i);
+      i += g.nodes.size() - added;
+      continue;
+    }
     if (bn.outputs.size() > 1)
       for (size_t k = 1; k < bn.outputs.size(); ++k)
         if (!bn.outputs[k].empty() && (!g.consumers(bn.outputs[k]).empty() || g.is_graph_output(bn.outputs[k])))

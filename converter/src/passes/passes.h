@@ -27,7 +27,8 @@ void lift_1d_windows(ir::Graph& g);
 // constants (evaluated by the runtime's kernels).
 void fold_computable_values(ir::Graph& g);
 // BatchNormalization directly after a Conv is folded into the Conv's weights and bias; any
-// other becomes Mul + Add by per-channel constants.
+// other becomes Mul + Add by per-channel constants; training mode (training_mode = 1) becomes its
+// batch-statistics definition (batchnorm_training.h).
 void fold_batchnorm(ir::Graph& g);
 // Relu or Clip after Conv, Gemm or Add (sole consumer) is fused into the producer as
 // attributes "qinfer.activation" ("Relu"/"Clip"), "qinfer.clip_min", "qinfer.clip_max".
