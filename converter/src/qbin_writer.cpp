@@ -192,14 +192,23 @@ Lowered lower_resize(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n
                                   : coord == "asymmetric"         ? fb::ResizeCoordinates::Asymmetric
                                   : coord == "align_corners"      ? fb::ResizeCoordinates::AlignCorners
                                   : coord == "pytorch_half_pixel" ? fb::ResizeCoordinates::PytorchHalfPixel
+                                  : coord == "tf_crop_and_resize" ? fb::ResizeCoordinates::TfCropAndResize
                                                                   : throw bad("coordinate_transformation_mode " + coord);
   const fb::NearestRounding r = nearest == "round_prefer_floor"  ? fb::NearestRounding::RoundPreferFloor
                                 : nearest == "round_prefer_ceil" ? fb::NearestRounding::RoundPreferCeil
                                 : nearest == "floor"             ? fb::NearestRounding::Floor
                                 : nearest == "ceil"              ? fb::NearestRounding::Ceil
                                                                  : throw bad("nearest_mode " + nearest);
-  return {fb::OpCode::Resize, fb::OpOptions::ResizeOptions, fb::CreateResizeOptions(b, m, c, r, n.get_float("cubic_coeff_a", -0.75f),
-                                                                               n.get_int("exclude_outside", 0) != 0).Union()};
+  flatbuffers::Offset<flatbuffers::Vector<float>> roi;
+  if (c == fb::ResizeCoordinates::TfCropAndResize) {
+    const auto it = n.attrs.find("qinfer.roi");
+    const auto* box = it == n.attrs.end() ? nullptr : std::get_if<std::vector<float>>(&it->second);
+    if (!box || box->size() != 4) throw bad("tf_crop_and_resize without a crop box");
+    roi = b.CreateVector(*box);
+  }
+  return {fb::OpCode::Resize, fb::OpOptions::ResizeOptions,
+          fb::CreateResizeOptions(b, m, c, r, n.get_float("cubic_coeff_a", -0.75f), n.get_int("exclude_outside", 0) != 0, roi,
+                                  n.get_float("extrapolation_value", 0.0f)).Union()};
 }
 
 Lowered lower(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {

@@ -22,6 +22,7 @@ bool can_quantize_int8_op(const ir::Graph& g, const ir::Node& n) {
   }
   if (n.op == "Resize") {  // nearest on rank 4 (NHWC): a copy of selected pixels
     if (n.get_string("mode", "nearest") != "nearest" || !activation(g, n.inputs.at(0))) return false;
+    if (n.get_string("coordinate_transformation_mode", "") == "tf_crop_and_resize") return false;  // extrapolates: fp32
     const ir::Value& x = g.value(n.inputs[0]);
     if (!x.shape_known || x.dims.size() != 4) return false;
     for (size_t i = 1; i < n.inputs.size(); ++i)

@@ -7,7 +7,8 @@
 
 namespace qinfer::ref {
 
-float resize_source_coordinate(int64_t out_index, float scale, int64_t in_size, ResizeCoordinates coordinates) {
+float resize_source_coordinate(int64_t out_index, float scale, int64_t in_size, ResizeCoordinates coordinates,
+                               const ResizeCrop& crop) {
   const float o = static_cast<float>(out_index);
   const float resized = static_cast<float>(in_size) * scale;
   switch (coordinates) {
@@ -16,6 +17,11 @@ float resize_source_coordinate(int64_t out_index, float scale, int64_t in_size, 
     case ResizeCoordinates::AlignCorners:
       return resized == 1.0f ? 0.0f : o * static_cast<float>(in_size - 1) / (resized - 1.0f);
     case ResizeCoordinates::PytorchHalfPixel: return resized > 1.0f ? (o + 0.5f) / scale - 0.5f : 0.0f;
+    case ResizeCoordinates::TfCropAndResize: {
+      const float span = static_cast<float>(in_size - 1);
+      if (crop.out_size == 1) return 0.5f * (crop.start + crop.end) * span;
+      return crop.start * span + o * (crop.end - crop.start) * span / static_cast<float>(crop.out_size - 1);
+    }
   }
   return 0.0f;
 }
@@ -68,24 +74,33 @@ void resize_nearest_u8_nhwc(const ResizeGeometry& g, int64_t channels, const uin
 namespace {
 
 // Source coordinate in double, as the ONNX reference computes it (length = in_size * scale).
-double source_coordinate_f64(int64_t out_index, double scale, int64_t in_size, ResizeCoordinates coordinates) {
+double source_coordinate_f64(int64_t out_index, double scale, int64_t in_size, ResizeCoordinates coordinates,
+                             const ResizeCrop& crop) {
   const double o = static_cast<double>(out_index), resized = static_cast<double>(in_size) * scale;
   switch (coordinates) {
     case ResizeCoordinates::HalfPixel: return (o + 0.5) / scale - 0.5;
     case ResizeCoordinates::Asymmetric: return o / scale;
     case ResizeCoordinates::AlignCorners: return resized == 1.0 ? 0.0 : o * static_cast<double>(in_size - 1) / (resized - 1.0);
     case ResizeCoordinates::PytorchHalfPixel: return resized > 1.0 ? (o + 0.5) / scale - 0.5 : 0.0;
+    case ResizeCoordinates::TfCropAndResize: {
+      const double span = static_cast<double>(in_size - 1), start = crop.start, end = crop.end;
+      if (crop.out_size == 1) return 0.5 * (start + end) * span;
+      return start * span + o * (end - start) * span / static_cast<double>(crop.out_size - 1);
+    }
   }
   return 0.0;
 }
+
+bool outside(double c, int64_t in_size) { return c < 0 || c > static_cast<double>(in_size - 1); }
 
 // The 4 cubic taps of one output index: input indices (clamped to the edge) and weights.
 struct CubicTaps {
   int64_t index[4];
   double weight[4];
+  bool extrapolated;  // TfCropAndResize: the source lies outside the input
 };
-CubicTaps cubic_taps(int64_t out_index, double scale, int64_t in_size, const ResizeGeometry& g) {
-  double c = source_coordinate_f64(out_index, scale, in_size, g.coordinates);
+CubicTaps cubic_taps(int64_t out_index, double scale, int64_t in_size, const ResizeGeometry& g, const ResizeCrop& crop) {
+  double c = source_coordinate_f64(out_index, scale, in_size, g.coordinates, crop);
   if (!std::isfinite(c)) c = 0;  // only from degenerate scales; keeps every tap in bounds
   const double base = std::floor(c);
   const double t = c - base;  // taps base-1 .. base+2 at distances 1+t, t, 1-t, 2-t
@@ -93,6 +108,7 @@ CubicTaps cubic_taps(int64_t out_index, double scale, int64_t in_size, const Res
   const auto near = [a](double d) { return ((a + 2) * d - (a + 3)) * d * d + 1; };      // |d| <= 1
   const auto far = [a](double d) { return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a; };  // 1 < |d| < 2
   CubicTaps taps{};
+  taps.extrapolated = g.coordinates == ResizeCoordinates::TfCropAndResize && outside(c, in_size);
   const double w[4] = {far(1 + t), near(t), near(1 - t), far(2 - t)};
   double sum = 0;
   for (int k = 0; k < 4; ++k) {
@@ -109,8 +125,8 @@ CubicTaps cubic_taps(int64_t out_index, double scale, int64_t in_size, const Res
 
 void resize2d_cubic_f32(const ResizeGeometry& g, const float* x, float* y, int64_t plane_begin, int64_t plane_end) {
   std::vector<CubicTaps> ty(static_cast<size_t>(g.out_h)), tx(static_cast<size_t>(g.out_w));
-  for (int64_t o = 0; o < g.out_h; ++o) ty[size_t(o)] = cubic_taps(o, g.scale_h, g.in_h, g);
-  for (int64_t o = 0; o < g.out_w; ++o) tx[size_t(o)] = cubic_taps(o, g.scale_w, g.in_w, g);
+  for (int64_t o = 0; o < g.out_h; ++o) ty[size_t(o)] = cubic_taps(o, g.scale_h, g.in_h, g, g.crop_h());
+  for (int64_t o = 0; o < g.out_w; ++o) tx[size_t(o)] = cubic_taps(o, g.scale_w, g.in_w, g, g.crop_w());
   for (int64_t p = plane_begin; p < plane_end; ++p) {
     const float* in = x + p * g.in_h * g.in_w;
     float* out = y + p * g.out_h * g.out_w;
@@ -118,6 +134,10 @@ void resize2d_cubic_f32(const ResizeGeometry& g, const float* x, float* y, int64
       const CubicTaps& a = ty[size_t(oy)];
       for (int64_t ox = 0; ox < g.out_w; ++ox) {
         const CubicTaps& b = tx[size_t(ox)];
+        if (a.extrapolated || b.extrapolated) {
+          out[oy * g.out_w + ox] = g.extrapolation_value;
+          continue;
+        }
         double acc = 0;
         for (int i = 0; i < 4; ++i) {
           const float* row = in + a.index[i] * g.in_w;
@@ -139,9 +159,13 @@ void resize2d_f32_nchw(const ResizeGeometry& g, const float* x, float* y, int64_
     const float* in = x + p * g.in_h * g.in_w;
     float* out = y + p * g.out_h * g.out_w;
     for (int64_t oy = 0; oy < g.out_h; ++oy) {
-      const float cy = resize_source_coordinate(oy, g.scale_h, g.in_h, g.coordinates);
+      const float cy = resize_source_coordinate(oy, g.scale_h, g.in_h, g.coordinates, g.crop_h());
       for (int64_t ox = 0; ox < g.out_w; ++ox) {
-        const float cx = resize_source_coordinate(ox, g.scale_w, g.in_w, g.coordinates);
+        const float cx = resize_source_coordinate(ox, g.scale_w, g.in_w, g.coordinates, g.crop_w());
+        if (g.coordinates == ResizeCoordinates::TfCropAndResize && (outside(cy, g.in_h) || outside(cx, g.in_w))) {
+          out[oy * g.out_w + ox] = g.extrapolation_value;
+          continue;
+        }
         if (g.mode == ResizeMode::Nearest) {
           out[oy * g.out_w + ox] = in[nearest_index(cy, g.nearest, g.in_h) * g.in_w + nearest_index(cx, g.nearest, g.in_w)];
           continue;

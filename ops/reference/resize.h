@@ -7,7 +7,13 @@
 namespace qinfer::ref {
 
 enum class ResizeMode { Nearest, Linear, Cubic };
-enum class ResizeCoordinates { HalfPixel, Asymmetric, AlignCorners, PytorchHalfPixel };
+enum class ResizeCoordinates { HalfPixel, Asymmetric, AlignCorners, PytorchHalfPixel, TfCropAndResize };
+
+// TfCropAndResize: the crop box of one axis in normalized input coordinates, and the output length.
+struct ResizeCrop {
+  float start = 0, end = 1;
+  int64_t out_size = 1;
+};
 enum class NearestRounding { RoundPreferFloor, RoundPreferCeil, Floor, Ceil };
 
 struct ResizeGeometry {
@@ -19,12 +25,20 @@ struct ResizeGeometry {
   NearestRounding nearest = NearestRounding::RoundPreferFloor;
   float cubic_a = -0.75f;        // Cubic: ONNX cubic_coeff_a
   bool exclude_outside = false;  // Cubic: taps outside the input get weight 0, the others renormalized
+  // TfCropAndResize: source coordinate = start * (in - 1) + o * (end - start) * (in - 1) / (out - 1)
+  // (out = 1: the box's centre); an output whose source lies outside [0, in - 1] on either axis is
+  // extrapolation_value (the ONNX reference interpolates axis by axis, so one outside axis decides).
+  float roi_h_start = 0, roi_h_end = 1, roi_w_start = 0, roi_w_end = 1;
+  float extrapolation_value = 0;
+  ResizeCrop crop_h() const { return {roi_h_start, roi_h_end, out_h}; }
+  ResizeCrop crop_w() const { return {roi_w_start, roi_w_end, out_w}; }
 };
 
 // Source coordinate of output coordinate `out_index` along one axis. As in the ONNX reference,
 // the resized length in align_corners / pytorch_half_pixel is in_size * scale, which is
 // fractional when scales (not sizes) were given.
-float resize_source_coordinate(int64_t out_index, float scale, int64_t in_size, ResizeCoordinates coordinates);
+float resize_source_coordinate(int64_t out_index, float scale, int64_t in_size, ResizeCoordinates coordinates,
+                               const ResizeCrop& crop = {});
 
 // Planes [plane_begin, plane_end) of y. Cubic follows the ONNX reference: 4 taps per axis around the
 // source coordinate (edge-clamped), Keys weights with cubic_a, computed in double, separable (W then H).

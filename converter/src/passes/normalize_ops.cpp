@@ -36,6 +36,22 @@ void axes_input_to_attribute(ir::Graph& g, ir::Node& n, size_t index) {
   n.inputs.resize(std::min(n.inputs.size(), index));
 }
 
+// Resize tf_crop_and_resize: the roi input (constant, [starts..., ends...] over the 4 NCHW dims)
+// as the H, W crop box [h_start, w_start, h_end, w_end]; N and C must not be cropped.
+std::vector<float> crop_box(const ir::Graph& g, const ir::Node& n) {
+  if (!has_input(n, 1)) fail(g, n, "tf_crop_and_resize needs the roi input");
+  const ir::Value& roi = g.value(n.inputs[1]);
+  if (!roi.constant) fail(g, n, "roi '" + n.inputs[1] + "' must be a constant");
+  if (roi.constant->dtype() != DType::Float32 || roi.constant->element_count() != 8)
+    fail(g, n, "roi must hold 8 float values (starts and ends of N, C, H, W); a rank-4 input is supported");
+  const float* r = roi.constant->data<float>();
+  const ir::Value& x = g.value(n.inputs[0]);
+  for (int a = 0; a < 2; ++a)
+    if (!(r[a] == 0.0f && r[4 + a] == 1.0f) && !(x.shape_known && x.dims.size() == 4 && x.dims[a] == 1))
+      fail(g, n, "roi crops axis " + std::to_string(a) + " (only H and W may be cropped) is not supported");
+  return {r[2], r[3], r[6], r[7]};
+}
+
 void normalize_resize(ir::Graph& g, ir::Node& n) {
   std::string mode = n.get_string("mode", "nearest");
   if (mode == "bilinear") mode = "linear";  // Upsample-7 spelling
@@ -59,12 +75,12 @@ void normalize_resize(ir::Graph& g, ir::Node& n) {
     if (has_input(n, 2)) scales = n.inputs[2];
     if (has_input(n, 3)) sizes = n.inputs[3];
     const std::string coord = n.get_string("coordinate_transformation_mode", "half_pixel");
-    if (coord != "half_pixel" && coord != "asymmetric" && coord != "align_corners" && coord != "pytorch_half_pixel")
+    if (coord != "half_pixel" && coord != "asymmetric" && coord != "align_corners" && coord != "pytorch_half_pixel" &&
+        coord != "tf_crop_and_resize")
       fail(g, n, "coordinate_transformation_mode '" + coord + "' is not supported");
     if (n.get_int("antialias", 0) != 0 || n.has("axes") || n.get_string("keep_aspect_ratio_policy", "stretch") != "stretch")
       fail(g, n, "antialias, axes and keep_aspect_ratio_policy are not supported");
-    if (n.get_float("extrapolation_value", 0.0f) != 0.0f && coord == "tf_crop_and_resize")
-      fail(g, n, "tf_crop_and_resize is not supported");
+    if (coord == "tf_crop_and_resize") n.attrs["qinfer.roi"] = crop_box(g, n);
   }
   n.op = "Resize";
   n.inputs = {n.inputs.at(0), scales, sizes};

@@ -31,6 +31,14 @@ class ResizeKernel : public Kernel {
     if (!std::isfinite(cubic_a_)) check_.fail("cubic_coeff_a must be finite");
     if (o->mode() > fb::ResizeMode::MAX || o->coordinates() > fb::ResizeCoordinates::MAX || o->nearest() > fb::NearestRounding::MAX)
       check_.fail("unknown resize mode, coordinate transformation or nearest rounding");
+    if (o->coordinates() == fb::ResizeCoordinates::TfCropAndResize) {
+      if (!o->roi() || o->roi()->size() != 4) check_.fail("tf_crop_and_resize needs roi with 4 values (H, W starts, then ends)");
+      roi_.assign(o->roi()->begin(), o->roi()->end());
+      for (float r : roi_)
+        if (!std::isfinite(r)) check_.fail("roi values must be finite");
+      extrapolation_value_ = o->extrapolation_value();
+      if (quantized_) check_.fail("uint8 Resize does not support tf_crop_and_resize");
+    }
     if (quantized_) {
       const TensorDesc& y = check_.output(0);
       check_.expect_per_tensor(x, "input");
@@ -56,6 +64,10 @@ class ResizeKernel : public Kernel {
     g.planes = x[0] * x[1], g.in_h = x[2], g.in_w = x[3], g.out_h = y[2], g.out_w = y[3];
     g.mode = mode_, g.coordinates = coordinates_, g.nearest = nearest_;
     g.cubic_a = cubic_a_, g.exclude_outside = exclude_outside_;
+    if (!roi_.empty()) {
+      g.roi_h_start = roi_[0], g.roi_w_start = roi_[1], g.roi_h_end = roi_[2], g.roi_w_end = roi_[3];
+      g.extrapolation_value = extrapolation_value_;
+    }
     if (quantized_) {  // NHWC rows of N * out_h
       pool.parallel_for(x[0] * g.out_h, [&](int64_t b, int64_t e) {
         ref::resize_nearest_u8_nhwc(g, x[1], static_cast<const uint8_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]), b, e);
@@ -107,6 +119,8 @@ class ResizeKernel : public Kernel {
   ref::NearestRounding nearest_;
   float cubic_a_ = -0.75f;
   bool exclude_outside_ = false;
+  std::vector<float> roi_;  // TfCropAndResize: H, W starts then ends
+  float extrapolation_value_ = 0;
 };
 
 }  // namespace
