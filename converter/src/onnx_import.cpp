@@ -221,7 +221,6 @@ ir::Graph import_onnx(const std::string& path) {
     declare(out);
     g.outputs.push_back(out.name());
   }
-  if (g.inputs.empty()) throw Error(path + ": the graph has no (non-initializer) inputs; a model without inputs is not supported");
 
   for (int i = 0; i < graph.node_size(); ++i) {
     const auto& n = graph.node(i);

@@ -64,8 +64,12 @@ Model::Model(const void* data, size_t size, std::string source) : source_(std::m
          std::to_string(kFormatVersion) + ")");
   decode_tensors(m);
   decode_nodes(m);
-  auto decode_io = [&](const flatbuffers::Vector<int32_t>* v, const char* what, std::vector<int>* out) {
-    if (!v || v->size() == 0) fail(std::string("model has no ") + what);
+  // A model may have no inputs (its outputs are constants or computed from constants), never no outputs.
+  auto decode_io = [&](const flatbuffers::Vector<int32_t>* v, const char* what, std::vector<int>* out, bool may_be_empty) {
+    if (!v || v->size() == 0) {
+      if (may_be_empty) return;
+      fail(std::string("model has no ") + what);
+    }
     for (int32_t i : *v) {
       if (i < 0 || static_cast<size_t>(i) >= tensors_.size())
         fail(std::string(what) + " index " + std::to_string(i) + " out of range (model has " +
@@ -73,8 +77,8 @@ Model::Model(const void* data, size_t size, std::string source) : source_(std::m
       out->push_back(i);
     }
   };
-  decode_io(m.inputs(), "graph inputs", &inputs_);
-  decode_io(m.outputs(), "graph outputs", &outputs_);
+  decode_io(m.inputs(), "graph inputs", &inputs_, true);
+  decode_io(m.outputs(), "graph outputs", &outputs_, false);
   for (int i : inputs_)
     if (tensors_[i].is_constant()) fail("graph input '" + tensors_[i].name + "' is a constant");
   if (m.metadata())

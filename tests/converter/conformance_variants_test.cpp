@@ -2,7 +2,8 @@
 // and its converter errors; LSTM clip and input_forget (no node case), peepholes by hand, and
 // layout 1 (bidirectional, with initial states and all three outputs) against layout 0; storage
 // element types (float64, ...) outside Cast are a conversion error naming the node; training-mode
-// BatchNormalization with a non-default momentum, and with Y alone (still batch statistics). Each model is converted with --no-quantize and compared with the
+// BatchNormalization with a non-default momentum, and with Y alone (still batch statistics); a
+// model without inputs. Each model is converted with --no-quantize and compared with the
 // reference kernels, computed here from the ONNX attributes.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
@@ -292,6 +293,27 @@ TEST(BatchNormTraining, BatchStatisticsAndMomentum) {
       }
     }
   }
+}
+
+// No graph inputs: a constant output and one computed from constants (Add of two initializers).
+TEST(NoInputs, ConstantAndComputedOutputs) {
+  onnx::ModelProto m = testing::empty_model("const");
+  onnx::GraphProto* g = m.mutable_graph();
+  testing::add_float_initializer(g, "a", {2}, {1.5f, -2.0f});
+  testing::add_float_initializer(g, "b", {2}, {0.25f, 4.0f});
+  testing::add_node(g, "Add", {"a", "b"}, "sum");
+  testing::add_node(g, "Identity", {"a"}, "copy");
+  testing::add_value(g->add_output(), "sum", {2});
+  testing::add_value(g->add_output(), "copy", {2});
+  std::string error;
+  const std::string path = convert_model(m, &error);
+  ASSERT_FALSE(path.empty()) << error;
+  Runtime rt(path);
+  EXPECT_TRUE(rt.inputs().empty());
+  const std::vector<Tensor> y = rt.run(std::map<std::string, Tensor>{});
+  ASSERT_EQ(y.size(), 2u);
+  EXPECT_EQ(std::vector<float>(y[0].data<float>(), y[0].data<float>() + 2), (std::vector<float>{1.75f, 2.0f}));
+  EXPECT_EQ(std::vector<float>(y[1].data<float>(), y[1].data<float>() + 2), (std::vector<float>{1.5f, -2.0f}));
 }
 
 }  // namespace qinfer
