@@ -41,8 +41,25 @@ std::vector<Tensor> evaluate_node(const Model& model, const NodeDesc& node, cons
   return outs;
 }
 
+std::vector<bool> value_inputs(const Model& model, const std::vector<std::unique_ptr<Kernel>>& kernels) {
+  const auto& nodes = model.nodes();
+  std::vector<bool> needed(model.tensors().size(), false);
+  for (size_t n = nodes.size(); n-- > 0;) {  // consumers before producers
+    bool outputs_needed = false;
+    for (int t : nodes[n].outputs) outputs_needed = outputs_needed || (t >= 0 && needed[t]);
+    for (size_t k = 0; k < nodes[n].inputs.size(); ++k) {
+      const int t = nodes[n].inputs[k];
+      if (t >= 0 && (kernels[n]->needs_value(k) || (outputs_needed && nodes[n].op != fb::OpCode::Shape))) needed[t] = true;
+    }
+  }
+  std::vector<bool> out;
+  for (int t : model.inputs()) out.push_back(needed[t]);
+  return out;
+}
+
 Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& kernels,
-               const std::vector<Shape>& input_shapes, int threads, size_t max_memory_bytes) {
+               const std::vector<Shape>& input_shapes, int threads, size_t max_memory_bytes,
+               const std::vector<const Tensor*>& input_values) {
   auto check_memory = [&](size_t bytes, const std::string& what) {
     if (max_memory_bytes != 0 && bytes > max_memory_bytes)
       throw Error(model.source() + ": " + what + " needs " + std::to_string(bytes) +
@@ -68,6 +85,8 @@ Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& k
   // Shapes, node by node (the model is topologically ordered); plan-time nodes also run now.
   plan.at_plan_time.assign(nodes.size(), false);
   plan.values.resize(tensors.size());
+  for (size_t i = 0; i < input_values.size(); ++i)
+    if (input_values[i]) plan.values[model.inputs()[i]] = *input_values[i];
   auto value_of = [&](int t) -> const void* {
     if (t < 0) return nullptr;
     if (tensors[t].is_constant()) return tensors[t].constant;

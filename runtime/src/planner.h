@@ -27,8 +27,15 @@ struct Plan {
   std::vector<std::optional<Tensor>> values;  // per tensor: outputs of plan-time nodes
 };
 
+// input_values: per graph input, its data when the plan depends on it (value inputs, runtime.cpp),
+// else nullptr; empty: none. Those inputs become plan-time values like constants.
 Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& kernels,
-               const std::vector<Shape>& input_shapes, int threads, size_t max_memory_bytes = 0);
+               const std::vector<Shape>& input_shapes, int threads, size_t max_memory_bytes = 0,
+               const std::vector<const Tensor*>& input_values = {});
+
+// Per graph input: whether some kernel needs its values to plan (directly, or through nodes that
+// compute such a value; Shape nodes need only shapes).
+std::vector<bool> value_inputs(const Model& model, const std::vector<std::unique_ptr<Kernel>>& kernels);
 
 // Runs one node on known input values (nullptr for absent inputs) and returns its outputs, with
 // the given output shapes and the model's output dtypes. Used for plan-time values and by the

@@ -1,5 +1,8 @@
 // Runtime: owns the verified model, one kernel per node, a cache of plans per input shape, and
-// a free list of arenas so that concurrent run() calls each get private working memory.
+// a free list of arenas so that concurrent run() calls each get private working memory. A graph
+// input whose values decide shapes (ConstantOfShape(x), Range(start, limit, delta), Reshape(_, x),
+// ...: planner.h value_inputs) is planned per value too: its data joins the plan's key and the
+// plan holds it as a plan-time value, so each distinct value costs one plan, like a new shape.
 #include "qinfer/runtime.h"
 
 #include <algorithm>
@@ -34,13 +37,14 @@ struct Runtime::Impl {
   Impl(const void* data, size_t size, std::string source, Options opts)
       : model(data, size, std::move(source)), options(std::move(opts)), pool(std::max(1, options.threads)) {
     for (const NodeDesc& n : model.nodes()) kernels.push_back(create_kernel(model, n));
+    value_input = value_inputs(model, kernels);
     for (int i : model.inputs()) inputs.push_back(describe_io(model.tensors()[i]));
     for (int i : model.outputs()) outputs.push_back(describe_io(model.tensors()[i]));
   }
 
   std::vector<const Tensor*> order_inputs(const std::map<std::string, Tensor>& given) const;
   std::vector<Shape> check_inputs(const std::vector<const Tensor*>& given) const;
-  std::shared_ptr<const Plan> plan_for(const std::vector<Shape>& shapes);
+  std::shared_ptr<const Plan> plan_for(const std::vector<Shape>& shapes, const std::vector<const Tensor*>& given);
   std::unique_ptr<Arena> take_arena(size_t bytes);
   void give_back(std::unique_ptr<Arena> arena);
   // node_ms (optional) receives each node's wall time in milliseconds.
@@ -53,7 +57,8 @@ struct Runtime::Impl {
   ThreadPool pool;
   ThreadPool serial_pool{1};  // for nodes too small to share (Plan::serial)
   std::mutex mutex;  // guards plans and arenas
-  std::map<std::vector<Shape>, std::shared_ptr<const Plan>> plans;
+  std::vector<bool> value_input;  // per graph input: planned per value (see the top of this file)
+  std::map<std::pair<std::vector<Shape>, std::string>, std::shared_ptr<const Plan>> plans;  // key: shapes, value-input bytes
   std::vector<std::unique_ptr<Arena>> arenas;
 };
 
@@ -104,15 +109,22 @@ std::vector<Shape> Runtime::Impl::check_inputs(const std::vector<const Tensor*>&
   return shapes;
 }
 
-std::shared_ptr<const Plan> Runtime::Impl::plan_for(const std::vector<Shape>& shapes) {
+std::shared_ptr<const Plan> Runtime::Impl::plan_for(const std::vector<Shape>& shapes, const std::vector<const Tensor*>& given) {
+  std::pair<std::vector<Shape>, std::string> key{shapes, {}};
+  std::vector<const Tensor*> values(given.size(), nullptr);
+  for (size_t i = 0; i < given.size(); ++i)
+    if (value_input[i]) {
+      values[i] = given[i];
+      key.second.append(static_cast<const char*>(given[i]->raw_data()), given[i]->byte_size());
+    }
   {
     std::lock_guard<std::mutex> lock(mutex);
-    auto it = plans.find(shapes);
+    auto it = plans.find(key);
     if (it != plans.end()) return it->second;
   }
-  auto plan = std::make_shared<const Plan>(make_plan(model, kernels, shapes, pool.threads(), options.max_memory_bytes));
+  auto plan = std::make_shared<const Plan>(make_plan(model, kernels, shapes, pool.threads(), options.max_memory_bytes, values));
   std::lock_guard<std::mutex> lock(mutex);
-  return plans.emplace(shapes, std::move(plan)).first->second;
+  return plans.emplace(std::move(key), std::move(plan)).first->second;
 }
 
 std::unique_ptr<Arena> Runtime::Impl::take_arena(size_t bytes) {
@@ -139,7 +151,7 @@ void Runtime::Impl::give_back(std::unique_ptr<Arena> arena) {
 
 std::vector<Tensor> Runtime::Impl::run(const std::vector<const Tensor*>& given, std::vector<double>* node_ms) {
   const std::vector<Shape> shapes = check_inputs(given);
-  const std::shared_ptr<const Plan> plan = plan_for(shapes);
+  const std::shared_ptr<const Plan> plan = plan_for(shapes, given);
   std::unique_ptr<Arena> arena = take_arena(plan->arena_bytes);
   auto* base = static_cast<uint8_t*>(arena->data.get());
   const auto& tensors = model.tensors();
@@ -149,6 +161,7 @@ std::vector<Tensor> Runtime::Impl::run(const std::vector<const Tensor*>& given, 
   };
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& t = *given[i];
+    if (plan->values[model.inputs()[i]]) continue;  // a value input: the plan holds these very bytes
     std::memcpy(address(model.inputs()[i]), t.raw_data(), t.byte_size());
   }
   KernelIO io;
@@ -212,7 +225,7 @@ std::vector<NodeProfile> Runtime::profile(const std::map<std::string, Tensor>& i
     impl_->run(given, &ms);
     for (size_t n = 0; n < nodes.size(); ++n) samples[n].push_back(ms[n]);
   }
-  const std::shared_ptr<const Plan> plan = impl_->plan_for(impl_->check_inputs(given));
+  const std::shared_ptr<const Plan> plan = impl_->plan_for(impl_->check_inputs(given), given);
   const auto& tensors = impl_->model.tensors();
   std::vector<NodeProfile> out;
   for (size_t n = 0; n < nodes.size(); ++n) {

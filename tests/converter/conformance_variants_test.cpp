@@ -3,7 +3,7 @@
 // layout 1 (bidirectional, with initial states and all three outputs) against layout 0; storage
 // element types (float64, ...) outside Cast are a conversion error naming the node; training-mode
 // BatchNormalization with a non-default momentum, and with Y alone (still batch statistics); a
-// model without inputs. Each model is converted with --no-quantize and compared with the
+// model without inputs; graph inputs whose values decide shapes (planned per value). Each model is converted with --no-quantize and compared with the
 // reference kernels, computed here from the ONNX attributes.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
@@ -314,6 +314,45 @@ TEST(NoInputs, ConstantAndComputedOutputs) {
   ASSERT_EQ(y.size(), 2u);
   EXPECT_EQ(std::vector<float>(y[0].data<float>(), y[0].data<float>() + 2), (std::vector<float>{1.75f, 2.0f}));
   EXPECT_EQ(std::vector<float>(y[1].data<float>(), y[1].data<float>() + 2), (std::vector<float>{1.5f, -2.0f}));
+}
+
+// ConstantOfShape(shape) and Reshape(x, shape) with `shape` a graph input: each distinct value is
+// planned once, and the same Runtime serves several values.
+TEST(RunTimeShapeValues, ConstantOfShapeAndReshapeFollowTheInputValues) {
+  onnx::ModelProto m = testing::empty_model("values");
+  onnx::GraphProto* g = m.mutable_graph();
+  testing::add_value(g->add_input(), "shape", {2});
+  g->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::INT64);
+  testing::add_value(g->add_input(), "x", {2, 6});
+  onnx::NodeProto* c = testing::add_node(g, "ConstantOfShape", {"shape"}, "filled");
+  onnx::AttributeProto* a = c->add_attribute();
+  a->set_name("value");
+  a->set_type(onnx::AttributeProto::TENSOR);
+  a->mutable_t()->set_data_type(onnx::TensorProto::FLOAT);
+  a->mutable_t()->add_dims(1);
+  a->mutable_t()->add_float_data(2.5f);
+  testing::add_node(g, "Reshape", {"x", "shape"}, "reshaped");
+  for (const char* name : {"filled", "reshaped"}) {  // rank 2, dims symbolic
+    testing::add_value(g->add_output(), name, {1, 1});
+    auto* shape = g->mutable_output(g->output_size() - 1)->mutable_type()->mutable_tensor_type()->mutable_shape();
+    shape->mutable_dim(0)->set_dim_param(std::string(name) + "_a");
+    shape->mutable_dim(1)->set_dim_param(std::string(name) + "_b");
+  }
+  std::string error;
+  const std::string path = convert_model(m, &error);
+  ASSERT_FALSE(path.empty()) << error;
+  Runtime rt(path);
+  Tensor x(DType::Float32, {2, 6});
+  for (int i = 0; i < 12; ++i) x.data<float>()[i] = float(i);
+  for (const std::vector<int64_t>& dims : {std::vector<int64_t>{3, 4}, std::vector<int64_t>{6, 2}, std::vector<int64_t>{3, 4}}) {
+    Tensor shape(DType::Int64, {2});
+    shape.data<int64_t>()[0] = dims[0], shape.data<int64_t>()[1] = dims[1];
+    const std::vector<Tensor> y = rt.run({{"shape", shape}, {"x", x}});
+    ASSERT_EQ(y[0].shape(), dims);
+    for (int64_t i = 0; i < y[0].element_count(); ++i) ASSERT_EQ(y[0].data<float>()[i], 2.5f);
+    ASSERT_EQ(y[1].shape(), dims);
+    for (int i = 0; i < 12; ++i) ASSERT_EQ(y[1].data<float>()[i], float(i));
+  }
 }
 
 }  // namespace qinfer

@@ -103,6 +103,7 @@ class SliceKernel : public Kernel {
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
     return output_shapes(in, std::vector<const void*>(in.size(), nullptr));
   }
+  bool needs_value(size_t index) const override { return index >= 1; }  // starts, ends, axes, steps
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in, const std::vector<const void*>& values) const override {
     Shape out, start, step;
     resolve(in, values, &start, &step, &out);

@@ -37,6 +37,12 @@ class Kernel {
     (void)values;
     return output_shapes(inputs);
   }
+  // Whether output_shapes needs input `index`'s values (Reshape's shape, Range's bounds, ...). When
+  // such a value comes from a graph input, the runtime plans per value of that input (runtime.cpp).
+  virtual bool needs_value(size_t index) const {
+    (void)index;
+    return false;
+  }
   virtual void run(const KernelIO& io, ThreadPool& pool) const = 0;
   // Working memory run() needs for these shapes when split over `threads` threads (e.g. im2col
   // buffers). It comes from the arena, so run() never allocates.

@@ -52,6 +52,7 @@ class ResizeKernel : public Kernel {
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
     return output_shapes(in, std::vector<const void*>(in.size(), nullptr));
   }
+  bool needs_value(size_t index) const override { return index == 1 || index == 2; }
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in, const std::vector<const void*>& values) const override {
     float sh, sw;
     return {resolve(in, values, &sh, &sw)};

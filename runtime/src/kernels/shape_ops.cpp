@@ -43,6 +43,7 @@ class ReshapeKernel : public CopyKernelBase {
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
     return output_shapes(in, std::vector<const void*>(in.size(), nullptr));
   }
+  bool needs_value(size_t index) const override { return index == 1; }
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in, const std::vector<const void*>& values) const override {
     const Shape& x = *in[0];
     if (in[1]->size() != 1) check_.fail("shape input must be 1-D, got " + shape_string(*in[1]));
@@ -161,6 +162,7 @@ class ConstantOfShapeKernel : public Kernel {
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
     return output_shapes(in, std::vector<const void*>(in.size(), nullptr));
   }
+  bool needs_value(size_t index) const override { return index == 0; }
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in, const std::vector<const void*>& values) const override {
     if (in[0]->size() != 1) check_.fail("shape input must be 1-D, got " + shape_string(*in[0]));
     Shape out = plan_time_ints(check_, 0, *in[0], values[0], "shape");
@@ -195,6 +197,7 @@ class RangeKernel : public Kernel {
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
     return output_shapes(in, std::vector<const void*>(in.size(), nullptr));
   }
+  bool needs_value(size_t index) const override { return index < 3; }
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in, const std::vector<const void*>& values) const override {
     for (size_t i = 0; i < 3; ++i) {
       if (element_count(*in[i]) != 1) check_.fail("inputs must be scalars, got " + shape_string(*in[i]));

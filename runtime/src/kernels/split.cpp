@@ -32,6 +32,7 @@ class SplitKernel : public Kernel {
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
     return output_shapes(in, std::vector<const void*>(in.size(), nullptr));
   }
+  bool needs_value(size_t index) const override { return index == 1; }
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in, const std::vector<const void*>& values) const override {
     int64_t axis = 0;
     const Shape sizes = part_sizes(in, values, &axis);
