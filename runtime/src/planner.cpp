@@ -52,8 +52,20 @@ std::vector<bool> value_inputs(const Model& model, const std::vector<std::unique
       if (t >= 0 && (kernels[n]->needs_value(k) || (outputs_needed && nodes[n].op != fb::OpCode::Shape))) needed[t] = true;
     }
   }
+  // Only shape-like inputs qualify: a fixed shape of at most 64 elements and rank <= 1, int32, int64
+  // or float32 (Resize's scales, Range's bounds). A data tensor (an image, ...) whose values reach a
+  // shape stays an error when planning: planning per distinct image would be a plan per run.
+  const auto shape_like = [&](const TensorDesc& t) {
+    int64_t count = 1;
+    for (int64_t d : t.dims) {
+      if (d < 0) return false;
+      count *= d;
+    }
+    if (count > 64) return false;
+    return t.dims.size() <= 1 && (t.dtype == DType::Int64 || t.dtype == DType::Int32 || t.dtype == DType::Float32);
+  };
   std::vector<bool> out;
-  for (int t : model.inputs()) out.push_back(needed[t]);
+  for (int t : model.inputs()) out.push_back(needed[t] && shape_like(model.tensors()[t]));
   return out;
 }
 

@@ -34,7 +34,8 @@ Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& k
                const std::vector<const Tensor*>& input_values = {});
 
 // Per graph input: whether some kernel needs its values to plan (directly, or through nodes that
-// compute such a value; Shape nodes need only shapes).
+// compute such a value; Shape nodes need only shapes) and it is shape-like (a fixed-size int32,
+// int64 or float32 vector of at most 64 values; planner.cpp).
 std::vector<bool> value_inputs(const Model& model, const std::vector<std::unique_ptr<Kernel>>& kernels);
 
 // Runs one node on known input values (nullptr for absent inputs) and returns its outputs, with

@@ -87,8 +87,9 @@ TEST(PlanTimeValues, ConstantOfShapeAndRangeFollowTheInput) {
   for (int64_t i = 0; i < 12; ++i) EXPECT_FLOAT_EQ(y.data<float>()[i], x.data<float>()[i] + 1.5f + float(i % 4));
 }
 
-// x -> Reshape(x, shape) where shape is a graph input would need run-time data: the Runtime
-// refuses when planning, naming the node and the rule.
+// x -> Reshape(x, shape) where shape is computed from the values of x, a data input (float [2, 3]:
+// rank 2, not shape-like, so not planned per value): the Runtime refuses when planning, naming the node
+// and the rule.
 TEST(PlanTimeValues, ShapeFromRunTimeDataIsAnError) {
   onnx::ModelProto m = testing::empty_model("t");
   onnx::GraphProto* g = m.mutable_graph();

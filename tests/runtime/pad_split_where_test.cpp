@@ -132,13 +132,21 @@ TEST(PadKernel, RefusesBadModesPadsAndValues) {
                "constant value 'v' is int64, expected float32");
 }
 
-// Pads that are a graph input would decide the output shape from run-time data.
-TEST(PadKernel, PadsFromRunTimeDataAreRefusedWhenPlanning) {
+// Pads that are a graph input decide the output shape from run-time data: a shape-like input
+// (int64 [4]), so the runtime plans per value of it; the same Runtime serves two pads.
+TEST(PadKernel, PadsFromAGraphInputArePlannedPerValue) {
   const TensorSpec x{"x", fb::DType::Float32, {2, 3}, {}}, pads{"pads", fb::DType::Int64, {4}, {}}, y{"y", fb::DType::Float32, {-1, -1}, {}};
-  Tensor p(DType::Int64, {4});
-  const std::string message = error_of(one_node({x, pads, y}, fb::OpCode::Pad, {0, 1}, {2}, pad_options(fb::PadMode::Constant)),
-                                       {{"x", ramp({2, 3})}, {"pads", p}});
-  expect_error(message, "must be a constant or computable when planning");
+  const std::vector<uint8_t> bytes = one_node({x, pads, y}, fb::OpCode::Pad, {0, 1}, {2}, pad_options(fb::PadMode::Constant));
+  Runtime rt(bytes.data(), bytes.size());
+  for (const std::vector<int64_t>& p : {std::vector<int64_t>{1, 0, 0, 2}, std::vector<int64_t>{0, 1, 1, 0}}) {
+    Tensor pv(DType::Int64, {4});
+    std::copy(p.begin(), p.end(), pv.data<int64_t>());
+    const Tensor in = ramp({2, 3});
+    const Tensor out = rt.run({{"x", in}, {"pads", pv}})[0];
+    ASSERT_EQ(out.shape(), (std::vector<int64_t>{2 + p[0] + p[2], 3 + p[1] + p[3]}));
+    for (int64_t i = 0; i < 2; ++i)
+      for (int64_t j = 0; j < 3; ++j) EXPECT_EQ(out.data<float>()[(i + p[0]) * out.shape()[1] + j + p[1]], in.data<float>()[i * 3 + j]);
+  }
 }
 
 TEST(PadKernel, ConstantValueInputIsUsed) {

@@ -16,8 +16,8 @@ inline std::vector<int64_t> plan_time_ints(const NodeCheck& check, size_t index,
   const TensorDesc& t = check.input(index);
   if (!data)
     check.fail(std::string(what) + " '" + t.name +
-               "' must be a constant or computable when planning (from constants and input shapes); it depends on "
-               "run-time data");
+               "' must be a constant or computable when planning (from constants, input shapes and shape-like "
+               "inputs: fixed-size int32/int64/float32 vectors of at most 64 values); it depends on other run-time data");
   if (t.dtype != DType::Int64 && t.dtype != DType::Int32)
     check.fail(std::string(what) + " '" + t.name + "' is " + dtype_name(t.dtype) + ", expected int64 or int32");
   const int64_t n = element_count(shape);
