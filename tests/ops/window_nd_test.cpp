@@ -82,36 +82,48 @@ void expect_near(const std::vector<float>& got, const std::vector<float>& want, 
 
 }  // namespace
 
+namespace {
+
+// Runs op `kind` (0 conv, 1 conv transpose, 2 max pool, 3 average pool) with the 2-D reference on
+// x2 into want and with the N-D one on xn into got; conv outputs clamped below at `lo`.
+void run_both(int kind, bool count_include_pad, float lo, const Case& c, const std::vector<float>& x2,
+              const std::vector<float>& xn, const std::vector<float>& w, const std::vector<float>& bias,
+              std::vector<float>* want, std::vector<float>* got) {
+  const ref::Conv2DGeometry& g = c.g2;
+  switch (kind) {
+    case 0:
+      ref::conv2d_f32_nchw(g, x2.data(), w.data(), bias.data(), lo, kInf, want->data(), 0, g.rows());
+      ref::conv_nd_f32(c.gn, xn.data(), w.data(), bias.data(), lo, kInf, got->data(), 0, c.gn.planes());
+      break;
+    case 1:
+      ref::conv_transpose2d_f32_nchw(g, x2.data(), w.data(), bias.data(), want->data(), 0, g.rows());
+      ref::conv_transpose_nd_f32(c.gn, xn.data(), w.data(), bias.data(), -kInf, kInf, got->data(), 0, c.gn.planes());
+      break;
+    case 2:
+      ref::maxpool2d_f32_nchw(g, x2.data(), want->data(), 0, g.rows());
+      ref::maxpool_nd_f32(c.gn, xn.data(), got->data(), 0, c.gn.planes());
+      break;
+    default:
+      ref::avgpool2d_f32_nchw(g, count_include_pad, x2.data(), want->data(), 0, g.rows());
+      ref::avgpool_nd_f32(c.gn, count_include_pad, xn.data(), got->data(), 0, c.gn.planes());
+      break;
+  }
+}
+
+}  // namespace
+
 TEST(WindowNdReference, Rank2MatchesThe2DReferences) {
   std::mt19937 rng(7);
   for (int iter = 0; iter < 200; ++iter) {
     for (int kind = 0; kind < 4; ++kind) {  // conv, conv transpose, max pool, average pool
-      const bool transpose = kind == 1, pool = kind >= 2;
-      const Case c = random_case(rng, 2, 1, transpose, pool);
+      const Case c = random_case(rng, 2, 1, kind == 1, kind >= 2);
       const ref::Conv2DGeometry& g = c.g2;
       const auto x = random_values(rng, g.batch * g.in_c * g.in_h * g.in_w);
       const auto w = random_values(rng, g.out_c * g.in_c_per_group() * g.kernel_h * g.kernel_w);
       const auto bias = random_values(rng, g.out_c);
       const size_t ny = static_cast<size_t>(g.batch * g.out_c * g.out_h * g.out_w);
       std::vector<float> want(ny), got(ny);
-      switch (kind) {
-        case 0:
-          ref::conv2d_f32_nchw(g, x.data(), w.data(), bias.data(), -0.5f, kInf, want.data(), 0, g.rows());
-          ref::conv_nd_f32(c.gn, x.data(), w.data(), bias.data(), -0.5f, kInf, got.data(), 0, c.gn.planes());
-          break;
-        case 1:
-          ref::conv_transpose2d_f32_nchw(g, x.data(), w.data(), bias.data(), want.data(), 0, g.rows());
-          ref::conv_transpose_nd_f32(c.gn, x.data(), w.data(), bias.data(), -kInf, kInf, got.data(), 0, c.gn.planes());
-          break;
-        case 2:
-          ref::maxpool2d_f32_nchw(g, x.data(), want.data(), 0, g.rows());
-          ref::maxpool_nd_f32(c.gn, x.data(), got.data(), 0, c.gn.planes());
-          break;
-        default:
-          ref::avgpool2d_f32_nchw(g, iter % 2 == 0, x.data(), want.data(), 0, g.rows());
-          ref::avgpool_nd_f32(c.gn, iter % 2 == 0, x.data(), got.data(), 0, c.gn.planes());
-          break;
-      }
+      run_both(kind, iter % 2 == 0, -0.5f, c, x, x, w, bias, &want, &got);
       expect_near(got, want, "kind " + std::to_string(kind) + " iteration " + std::to_string(iter));
     }
   }
@@ -121,10 +133,9 @@ TEST(WindowNdReference, Rank3WithADepthOneWindowWorksSliceBySlice) {
   std::mt19937 rng(11);
   for (int iter = 0; iter < 60; ++iter) {
     for (int kind = 0; kind < 4; ++kind) {
-      const bool transpose = kind == 1, pool = kind >= 2;
       const int64_t depth = 1 + iter % 3;
-      const Case c = random_case(rng, 3, depth, transpose, pool);
-      ref::Conv2DGeometry g = c.g2;
+      Case c = random_case(rng, 3, depth, kind == 1, kind >= 2);
+      ref::Conv2DGeometry& g = c.g2;
       const auto x = random_values(rng, g.batch * g.in_c * depth * g.in_h * g.in_w);
       const auto w = random_values(rng, g.out_c * g.in_c_per_group() * g.kernel_h * g.kernel_w);
       const auto bias = random_values(rng, g.out_c);
@@ -132,25 +143,8 @@ TEST(WindowNdReference, Rank3WithADepthOneWindowWorksSliceBySlice) {
       std::vector<float> got(ny), want_batched(ny);
       const auto xb = slices_to_batch(x, g.batch, g.in_c, depth, g.in_h * g.in_w);
       const int64_t batch = g.batch;
-      g.batch *= depth;
-      switch (kind) {
-        case 0:
-          ref::conv2d_f32_nchw(g, xb.data(), w.data(), bias.data(), -kInf, kInf, want_batched.data(), 0, g.rows());
-          ref::conv_nd_f32(c.gn, x.data(), w.data(), bias.data(), -kInf, kInf, got.data(), 0, c.gn.planes());
-          break;
-        case 1:
-          ref::conv_transpose2d_f32_nchw(g, xb.data(), w.data(), bias.data(), want_batched.data(), 0, g.rows());
-          ref::conv_transpose_nd_f32(c.gn, x.data(), w.data(), bias.data(), -kInf, kInf, got.data(), 0, c.gn.planes());
-          break;
-        case 2:
-          ref::maxpool2d_f32_nchw(g, xb.data(), want_batched.data(), 0, g.rows());
-          ref::maxpool_nd_f32(c.gn, x.data(), got.data(), 0, c.gn.planes());
-          break;
-        default:
-          ref::avgpool2d_f32_nchw(g, true, xb.data(), want_batched.data(), 0, g.rows());
-          ref::avgpool_nd_f32(c.gn, true, x.data(), got.data(), 0, c.gn.planes());
-          break;
-      }
+      g.batch *= depth;  // the 2-D reference sees the depth slices as a batch of images
+      run_both(kind, true, -kInf, c, xb, x, w, bias, &want_batched, &got);
       // Back from (N * D) C HW to N C D HW.
       std::vector<float> want(ny);
       const int64_t hw = g.out_h * g.out_w;

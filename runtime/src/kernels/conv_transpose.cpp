@@ -33,13 +33,7 @@ class ConvTransposeKernel : public Kernel {
     in_c_ = w.dims[0];
     out_c_ = w.dims[1] * groups_;
     weights_ = reinterpret_cast<const float*>(w.constant);
-    if (check_.has_input(2)) {
-      const TensorDesc& b = check_.input(2);
-      check_.expect_constant(b, "bias");
-      check_.expect_dtype(b, DType::Float32, "bias");
-      if (b.dims != Shape{out_c_}) check_.fail("bias '" + b.name + "' must have shape [" + std::to_string(out_c_) + "]");
-      bias_ = reinterpret_cast<const float*>(b.constant);
-    }
+    bias_ = check_.optional_bias<float>(2, DType::Float32, out_c_);
   }
 
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {

@@ -49,13 +49,7 @@ class ConvTransposeQu8Kernel : public Kernel {
     for (int32_t z : w.quant.zero_point)
       if (z != 0) check_.fail("weight '" + w.name + "' has zero point " + std::to_string(z) + "; int8 weights must be symmetric (0)");
     weights_ = reinterpret_cast<const int8_t*>(w.constant);
-    if (check_.has_input(2)) {
-      const TensorDesc& b = check_.input(2);
-      check_.expect_constant(b, "bias");
-      check_.expect_dtype(b, DType::Int32, "bias");
-      if (b.dims != Shape{out_c_}) check_.fail("bias '" + b.name + "' must have shape [" + std::to_string(out_c_) + "]");
-      bias_ = reinterpret_cast<const int32_t*>(b.constant);
-    }
+    bias_ = check_.optional_bias<int32_t>(2, DType::Int32, out_c_);
     x_zero_point_ = x.quant.zero_point[0];
     y_zero_point_ = y.quant.zero_point[0];
     const qmath::QRange r = quantized_clamp(y, clamp);

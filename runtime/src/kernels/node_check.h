@@ -64,6 +64,17 @@ class NodeCheck {
     return o;
   }
 
+  // The optional constant bias at input `index`: [channels] of `dtype`, or nullptr when absent.
+  template <typename T>
+  const T* optional_bias(size_t index, DType dtype, int64_t channels) const {
+    if (!has_input(index)) return nullptr;
+    const TensorDesc& b = input(index);
+    expect_constant(b, "bias");
+    expect_dtype(b, dtype, "bias");
+    if (b.dims != std::vector<int64_t>{channels}) fail("bias '" + b.name + "' must have shape [" + std::to_string(channels) + "]");
+    return reinterpret_cast<const T*>(b.constant);
+  }
+
   // Reads an int vector option of exactly `n` values, each >= min_value (default if absent).
   std::vector<int64_t> ints(const flatbuffers::Vector<int32_t>* v, size_t n, int64_t min_value, int64_t fallback,
                             const char* what) const {

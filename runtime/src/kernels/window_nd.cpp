@@ -119,13 +119,7 @@ class WindowNdKernel : public Kernel {
       if (transpose && output_padding_[a] >= std::max(strides_[a], dilations_[a]))
         check_.fail("output_padding must be smaller than stride or dilation");
     weights_ = reinterpret_cast<const float*>(w.constant);
-    if (check_.has_input(2)) {
-      const TensorDesc& b = check_.input(2);
-      check_.expect_constant(b, "bias");
-      check_.expect_dtype(b, DType::Float32, "bias");
-      if (b.dims != Shape{out_c_}) check_.fail("bias '" + b.name + "' must have shape [" + std::to_string(out_c_) + "]");
-      bias_ = reinterpret_cast<const float*>(b.constant);
-    }
+    bias_ = check_.optional_bias<float>(2, DType::Float32, out_c_);
   }
 
   NodeCheck check_;
