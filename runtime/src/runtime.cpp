@@ -44,7 +44,7 @@ struct Runtime::Impl {
 
   std::vector<const Tensor*> order_inputs(const std::map<std::string, Tensor>& given) const;
   std::vector<Shape> check_inputs(const std::vector<const Tensor*>& given) const;
-  std::shared_ptr<const Plan> plan_for(const std::vector<Shape>& shapes, const std::vector<const Tensor*>& given);
+  std::shared_ptr<const Plan> plan_for(std::vector<Shape> shapes, const std::vector<const Tensor*>& given);
   std::unique_ptr<Arena> take_arena(size_t bytes);
   void give_back(std::unique_ptr<Arena> arena);
   // node_ms (optional) receives each node's wall time in milliseconds.
@@ -109,20 +109,19 @@ std::vector<Shape> Runtime::Impl::check_inputs(const std::vector<const Tensor*>&
   return shapes;
 }
 
-std::shared_ptr<const Plan> Runtime::Impl::plan_for(const std::vector<Shape>& shapes, const std::vector<const Tensor*>& given) {
-  std::pair<std::vector<Shape>, std::string> key{shapes, {}};
-  std::vector<const Tensor*> values(given.size(), nullptr);
+std::shared_ptr<const Plan> Runtime::Impl::plan_for(std::vector<Shape> shapes, const std::vector<const Tensor*>& given) {
+  std::pair<std::vector<Shape>, std::string> key{std::move(shapes), {}};  // the string stays empty without value inputs
   for (size_t i = 0; i < given.size(); ++i)
-    if (value_input[i]) {
-      values[i] = given[i];
-      key.second.append(static_cast<const char*>(given[i]->raw_data()), given[i]->byte_size());
-    }
+    if (value_input[i]) key.second.append(static_cast<const char*>(given[i]->raw_data()), given[i]->byte_size());
   {
     std::lock_guard<std::mutex> lock(mutex);
     auto it = plans.find(key);
     if (it != plans.end()) return it->second;
   }
-  auto plan = std::make_shared<const Plan>(make_plan(model, kernels, shapes, pool.threads(), options.max_memory_bytes, values));
+  std::vector<const Tensor*> values(given.size(), nullptr);
+  for (size_t i = 0; i < given.size(); ++i)
+    if (value_input[i]) values[i] = given[i];
+  auto plan = std::make_shared<const Plan>(make_plan(model, kernels, key.first, pool.threads(), options.max_memory_bytes, values));
   std::lock_guard<std::mutex> lock(mutex);
   return plans.emplace(std::move(key), std::move(plan)).first->second;
 }
@@ -150,8 +149,7 @@ void Runtime::Impl::give_back(std::unique_ptr<Arena> arena) {
 }
 
 std::vector<Tensor> Runtime::Impl::run(const std::vector<const Tensor*>& given, std::vector<double>* node_ms) {
-  const std::vector<Shape> shapes = check_inputs(given);
-  const std::shared_ptr<const Plan> plan = plan_for(shapes, given);
+  const std::shared_ptr<const Plan> plan = plan_for(check_inputs(given), given);
   std::unique_ptr<Arena> arena = take_arena(plan->arena_bytes);
   auto* base = static_cast<uint8_t*>(arena->data.get());
   const auto& tensors = model.tensors();
