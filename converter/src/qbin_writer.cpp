@@ -32,32 +32,6 @@ fb::Activation fused_activation(const ir::Node& n, float* lo, float* hi) {
   return act == "Relu" ? fb::Activation::Relu : fb::Activation::Clip;
 }
 
-// Explicit [top, left, bottom, right] pads from ONNX pads/auto_pad for a 2-D window.
-std::vector<int64_t> window_pads(const ir::Graph& g, const ir::Node& n, const std::vector<int64_t>& kernel,
-                                 const std::vector<int64_t>& strides, const std::vector<int64_t>& dilations) {
-  const std::string auto_pad = n.get_string("auto_pad", "NOTSET");
-  if (auto_pad == "NOTSET") {
-    std::vector<int64_t> pads = n.get_ints("pads");
-    if (pads.empty()) pads.assign(4, 0);
-    if (pads.size() != 4) throw Error(g.source + ": " + n.describe() + ": pads must have 4 values for a 2-D window");
-    return pads;
-  }
-  if (auto_pad == "VALID") return {0, 0, 0, 0};
-  if (auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER")
-    throw Error(g.source + ": " + n.describe() + ": unknown auto_pad '" + auto_pad + "'");
-  const ir::Value& x = g.value(n.inputs[0]);
-  if (!x.shape_known || x.dims.size() != 4 || x.dims[2] < 0 || x.dims[3] < 0)
-    throw Error(g.source + ": " + n.describe() + ": auto_pad " + auto_pad + " needs a known input height and width");
-  std::vector<int64_t> pads(4);
-  for (int a = 0; a < 2; ++a) {
-    const int64_t in = x.dims[2 + a], out = (in + strides[a] - 1) / strides[a];
-    const int64_t total = std::max<int64_t>(0, (out - 1) * strides[a] + (kernel[a] - 1) * dilations[a] + 1 - in);
-    const int64_t small = total / 2, large = total - small;
-    pads[a] = auto_pad == "SAME_UPPER" ? small : large;
-    pads[a + 2] = auto_pad == "SAME_UPPER" ? large : small;
-  }
-  return pads;
-}
 
 std::vector<int64_t> two_or_default(const ir::Graph& g, const ir::Node& n, const char* key, int64_t fallback) {
   std::vector<int64_t> v = n.get_ints(key);
@@ -307,6 +281,33 @@ Lowered lower(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
 }
 
 }  // namespace
+
+// Explicit [top, left, bottom, right] pads from ONNX pads/auto_pad for a 2-D window.
+std::vector<int64_t> window_pads(const ir::Graph& g, const ir::Node& n, const std::vector<int64_t>& kernel,
+                                 const std::vector<int64_t>& strides, const std::vector<int64_t>& dilations) {
+  const std::string auto_pad = n.get_string("auto_pad", "NOTSET");
+  if (auto_pad == "NOTSET") {
+    std::vector<int64_t> pads = n.get_ints("pads");
+    if (pads.empty()) pads.assign(4, 0);
+    if (pads.size() != 4) throw Error(g.source + ": " + n.describe() + ": pads must have 4 values for a 2-D window");
+    return pads;
+  }
+  if (auto_pad == "VALID") return {0, 0, 0, 0};
+  if (auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER")
+    throw Error(g.source + ": " + n.describe() + ": unknown auto_pad '" + auto_pad + "'");
+  const ir::Value& x = g.value(n.inputs[0]);
+  if (!x.shape_known || x.dims.size() != 4 || x.dims[2] < 0 || x.dims[3] < 0)
+    throw Error(g.source + ": " + n.describe() + ": auto_pad " + auto_pad + " needs a known input height and width");
+  std::vector<int64_t> pads(4);
+  for (int a = 0; a < 2; ++a) {
+    const int64_t in = x.dims[2 + a], out = (in + strides[a] - 1) / strides[a];
+    const int64_t total = std::max<int64_t>(0, (out - 1) * strides[a] + (kernel[a] - 1) * dilations[a] + 1 - in);
+    const int64_t small = total / 2, large = total - small;
+    pads[a] = auto_pad == "SAME_UPPER" ? small : large;
+    pads[a + 2] = auto_pad == "SAME_UPPER" ? large : small;
+  }
+  return pads;
+}
 
 std::vector<uint8_t> write_qbin(const ir::Graph& g, const std::map<std::string, std::string>& metadata) {
   FlatBufferBuilder b(1 << 20);

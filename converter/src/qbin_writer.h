@@ -11,6 +11,10 @@
 
 namespace qinfer {
 
+// Explicit [top, left, bottom, right] pads of a 2-D window op (Conv, pools) from its pads/auto_pad.
+std::vector<int64_t> window_pads(const ir::Graph& g, const ir::Node& n, const std::vector<int64_t>& kernel,
+                                 const std::vector<int64_t>& strides, const std::vector<int64_t>& dilations);
+
 std::vector<uint8_t> write_qbin(const ir::Graph& g, const std::map<std::string, std::string>& metadata);
 
 }  // namespace qinfer
