@@ -154,7 +154,7 @@ ConvertSummary convert(const ConvertOptions& options) {
       summary.fallback = auto_fallback(*float_graph, ranges, keep, *probe, ErrorProbe(fp32_qbin, held_out, {}, options.threads),
                                        metadata, {options.target_cosine, options.max_fallback, options.threads}, &alone);
     const QuantizeScheme scheme{options.per_tensor_weights, options.symmetric_activations, options.reduce_range};
-    std::map<std::string, Tensor> rounded;  // weight_rounding.h
+    std::map<std::string, RoundedWeight> rounded;  // weight_rounding.h
     if (rounding == WeightRounding::Gptq) {
       GptqStats gs;
       rounded = round_weights_gptq(g, calib, options.calib_batch, scheme, keep, &gs);

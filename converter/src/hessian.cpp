@@ -64,7 +64,11 @@ bool has_layer_hessian(const ir::Graph& g, const ir::Node& n) {
   const ir::Value& x = g.value(n.inputs[0]);
   if (x.dtype != DType::Float32 || !x.shape_known) return false;
   const Tensor& w = *g.value(n.inputs[1]).constant;
-  if (n.op == "Conv") return x.dims.size() == 4 && w.shape().size() == 4 && w.dtype() == DType::Float32;
+  if (n.op == "Conv") {  // a Conv whose channels do not add up is left to nearest rounding (and to the checks that name it)
+    const int64_t groups = n.get_int("group", 1);
+    return x.dims.size() == 4 && w.shape().size() == 4 && w.dtype() == DType::Float32 && groups > 0 &&
+           w.shape()[0] % groups == 0 && (x.dims[1] < 0 || x.dims[1] == w.shape()[1] * groups);
+  }
   if (n.op == "Gemm") return x.dims.size() == 2 && w.shape().size() == 2 && n.get_int("transA", 0) == 0;
   return false;
 }

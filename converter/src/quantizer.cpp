@@ -67,13 +67,18 @@ ir::Quant activation_quant(const ClipRange& r, const QuantizeScheme& scheme) {
 }
 
 // Symmetric int8 weights, per output channel (see weight_scales). `w` is [O, ...]; returns int8 of
-// the same shape: `rounded` (may be null) when its scales are the unbounded ones, else nearest.
+// the same shape: `rounded` (may be null) when its scales respect min_scale, else nearest.
 Tensor quantize_weights(const Tensor& w, const std::vector<float>& min_scale, std::vector<float>* scales,
-                        const QuantizeScheme& scheme, const Tensor* rounded) {
+                        const QuantizeScheme& scheme, const RoundedWeight* rounded) {
   const int64_t oc = w.shape()[0], per = w.element_count() / oc;
   const int32_t wmax = weight_max(scheme);
+  bool use_rounded = rounded != nullptr;
+  for (int64_t o = 0; o < oc && use_rounded; ++o) use_rounded = min_scale.empty() || rounded->scales[o] >= min_scale[o];
+  if (use_rounded) {
+    *scales = rounded->scales;
+    return rounded->q;
+  }
   *scales = weight_scales(w, min_scale, scheme);
-  if (rounded && *scales == weight_scales(w, {}, scheme)) return *rounded;
   Tensor q(DType::Int8, w.shape());
   for (int64_t o = 0; o < oc; ++o)
     for (int64_t j = 0; j < per; ++j)
@@ -150,7 +155,7 @@ Tensor canonical_weight(const ir::Graph& g, const ir::Node& n) {
 
 QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRange>& ranges,
                               const std::function<bool(const ir::Node&)>& keep_fp32, const FixedQuant* fixed,
-                              const QuantizeScheme& scheme, const std::map<std::string, Tensor>* rounded) {
+                              const QuantizeScheme& scheme, const std::map<std::string, RoundedWeight>* rounded) {
   QuantizeReport report;
   std::vector<bool> int8(g.nodes.size(), false);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -216,8 +221,11 @@ QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRang
     const Tensor* bias = has_bias ? &*g.value(n.inputs[2]).constant : nullptr;
     const int64_t oc = w.shape()[0];
     std::vector<float> s_w = s_w_fixed;
-    const auto own = rounded ? rounded->find(n.name) : std::map<std::string, Tensor>::const_iterator();
-    const Tensor* own_rounding = rounded && own != rounded->end() && own->second.shape() == w.shape() ? &own->second : nullptr;
+    const auto own = rounded ? rounded->find(n.name) : std::map<std::string, RoundedWeight>::const_iterator();
+    const RoundedWeight* own_rounding =
+        rounded && own != rounded->end() && own->second.q.shape() == w.shape() && own->second.scales.size() == size_t(oc)
+            ? &own->second
+            : nullptr;
     Tensor wq = use_fixed ? std::move(wq_fixed)
                           : quantize_weights(w, bias_scale_floor(bias, bias_mult, oc, s_x), &s_w, scheme, own_rounding);
     const bool conv = n.op == "Conv";

@@ -31,13 +31,18 @@ struct QuantizeScheme {
   bool symmetric_activations = false;  // activation ranges made symmetric around 0 (zero point 128)
   bool reduce_range = false;           // 7-bit weights in [-63, 63]
 };
-// `rounded` (may be null; weight_rounding.h): int8 weights chosen by another rounding than
-// nearest, canonical like canonical_weight, keyed by node name. Used where the layer's scales are
-// weight_scales(w, {}, scheme) (a bias_scale_floor that raises a scale sends it back to nearest).
+// Int8 weights chosen by another rounding than nearest (weight_rounding.h): canonical like
+// canonical_weight, with their per output channel scales.
+struct RoundedWeight {
+  Tensor q;
+  std::vector<float> scales;
+};
+// `rounded` (may be null): such weights keyed by node name. Used unless a scale is below the
+// layer's bias_scale_floor (then the layer is rounded to nearest as usual).
 QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRange>& ranges,
                               const std::function<bool(const ir::Node&)>& keep_fp32 = {},
                               const FixedQuant* fixed = nullptr, const QuantizeScheme& scheme = {},
-                              const std::map<std::string, Tensor>* rounded = nullptr);
+                              const std::map<std::string, RoundedWeight>* rounded = nullptr);
 
 // The weight of a Conv ([O, I/group, kh, kw]) or Gemm in the quantizer's canonical form ([N, K],
 // alpha folded in), as float.

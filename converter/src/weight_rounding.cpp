@@ -96,10 +96,10 @@ const ir::Node& node_named(const ir::Graph& g, const std::string& name) {
 
 }  // namespace
 
-std::map<std::string, Tensor> round_weights_gptq(const ir::Graph& g, const Tensor& samples, int64_t batch,
+std::map<std::string, RoundedWeight> round_weights_gptq(const ir::Graph& g, const Tensor& samples, int64_t batch,
                                                  const QuantizeScheme& scheme, const std::set<std::string>& skip,
                                                  GptqStats* stats, int64_t memory_bytes) {
-  std::map<std::string, Tensor> rounded;
+  std::map<std::string, RoundedWeight> rounded;
   // Passes of layers whose Hessians fit the memory bound together (a bigger layer gets a pass alone).
   std::vector<std::vector<std::string>> passes;
   int64_t used = memory_bytes;
@@ -117,7 +117,7 @@ std::map<std::string, Tensor> round_weights_gptq(const ir::Graph& g, const Tenso
   for (const auto& names : passes) {
     for (const LayerHessian& lh : collect_hessians(g, fp32_qbin, samples, batch, names)) {
       const Tensor w = canonical_weight(g, node_named(g, lh.node));
-      const std::vector<float> scales = weight_scales(w, {}, scheme);
+      std::vector<float> scales = weight_scales(w, {}, scheme);  // the nearest-rounding scales
       const int64_t oc = w.shape()[0], per_group = oc / lh.groups;
       Tensor q(DType::Int8, w.shape());
       bool ok = lh.positions > 0;
@@ -136,7 +136,7 @@ std::map<std::string, Tensor> round_weights_gptq(const ir::Graph& g, const Tenso
         continue;
       }
       ++stats->layers;
-      rounded.emplace(lh.node, std::move(q));
+      rounded.emplace(lh.node, RoundedWeight{std::move(q), std::move(scales)});
     }
   }
   stats->error_ratio = nearest_error > 0.0 ? gptq_error / nearest_error : 1.0;

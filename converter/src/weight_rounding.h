@@ -41,7 +41,7 @@ struct GptqStats {
 // GPTQ int8 weights (canonical, quantizer.h) of every Conv/Gemm of the fp32 graph `g` that is not
 // in `skip`, from Hessians collected on `samples` with the fp32 model (a few passes, each holding
 // at most about `memory_bytes` of Hessians). Keyed by node name, for quantize_graph's `rounded`.
-std::map<std::string, Tensor> round_weights_gptq(const ir::Graph& g, const Tensor& samples, int64_t batch,
+std::map<std::string, RoundedWeight> round_weights_gptq(const ir::Graph& g, const Tensor& samples, int64_t batch,
                                                  const QuantizeScheme& scheme, const std::set<std::string>& skip,
                                                  GptqStats* stats, int64_t memory_bytes = int64_t{1} << 29);
 
