@@ -50,9 +50,11 @@ ConvertSummary convert(const ConvertOptions& options) {
   if (options.dynamic && (!options.calib_path.empty() || !options.load_calib_path.empty() || !options.qdq_path.empty() ||
                           options.report || !options.report_json_path.empty() || !options.report_html_path.empty() ||
                           options.auto_fallback || !options.keep_fp32.empty() || options.bias_correction ||
-                          options.weight_rounding != "nearest"))
+                          options.weight_rounding != "nearest" || options.equalize))
     throw Error("--dynamic computes activation scales at run time: it takes no --calib, --load-calib, --emit-qdq, "
-                "--report*, --keep-fp32, --auto-fallback, --bias-correction or --weight-rounding gptq");
+                "--report*, --keep-fp32, --auto-fallback, --bias-correction, --weight-rounding gptq or --equalize");
+  if (!options.quantize && !options.dynamic && (options.weight_rounding != "nearest" || options.equalize))
+    throw Error("--weight-rounding gptq and --equalize prepare int8 weights: they need calibration, not --no-quantize");
   const WeightRounding rounding = parse_weight_rounding(options.weight_rounding);
   if (options.quantize && !options.dynamic && options.calib_path.empty() && options.load_calib_path.empty() && fixed.empty())
     throw Error("quantization needs calibration data (--calib PATH or --load-calib CACHE); or write fp32 with "

@@ -227,6 +227,14 @@ TEST(Gptq, RefusedWithoutCalibrationSamplesOrWithDynamic) {
     EXPECT_NE(std::string(e.what()).find("--weight-rounding gptq"), std::string::npos) << e.what();
   }
   o.dynamic = false;
+  o.quantize = false;
+  try {
+    convert(o);
+    FAIL() << "--no-quantize with gptq converted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not --no-quantize"), std::string::npos) << e.what();
+  }
+  o.quantize = true;
   o.calib_path = data + "/calib_images.npy";
   o.save_calib_path = dir + "/cache.json";
   o.weight_rounding = "nearest";
