@@ -8,6 +8,7 @@
 #include "qbin_writer.h"
 #include "qinfer/error.h"
 #include "qinfer/runtime.h"
+#include "quantizer.h"
 
 namespace qinfer {
 
@@ -26,21 +27,6 @@ const ir::Node* node_named(const ir::Graph& g, const std::string& name) {
   for (const ir::Node& n : g.nodes)
     if (n.name == name) return &n;
   return nullptr;
-}
-
-// The float weight of an fp32 Conv ([O, I/group, kh, kw]) or Gemm in the quantizer's canonical
-// form ([N, K], alpha folded in), as the quantizer saw it.
-std::vector<float> float_weight(const ir::Graph& fg, const ir::Node& fn) {
-  const Tensor& w = *fg.value(fn.inputs[1]).constant;
-  std::vector<float> out(w.data<float>(), w.data<float>() + w.element_count());
-  if (fn.op != "Gemm") return out;
-  const float alpha = fn.get_float("alpha", 1.0f);
-  const int64_t r = w.shape()[0], c = w.shape()[1];
-  if (fn.get_int("transB", 0) == 0)
-    for (int64_t i = 0; i < r; ++i)
-      for (int64_t j = 0; j < c; ++j) out[static_cast<size_t>(j * r + i)] = w.data<float>()[i * c + j];
-  for (float& v : out) v *= alpha;
-  return out;
 }
 
 }  // namespace
@@ -90,7 +76,8 @@ BiasCorrectionStats correct_biases(ir::Graph& g, const ir::Graph& float_graph, c
     const ir::Node& n = g.nodes[i];
     const ChannelMean& m = means.at(n.inputs[0]);
     if (m.rows == 0) continue;
-    const std::vector<float> w = float_weight(float_graph, *node_named(float_graph, n.name));
+    const Tensor wt = canonical_weight(float_graph, *node_named(float_graph, n.name));
+    const std::vector<float> w(wt.data<float>(), wt.data<float>() + wt.element_count());
     const ir::Value& wq = g.value(n.inputs[1]);
     const auto* q = wq.constant->data<int8_t>();
     const std::vector<float>& s_w = wq.quant.scale;

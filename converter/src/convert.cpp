@@ -8,6 +8,7 @@
 #include "calib_images.h"
 #include "calibration.h"
 #include "dynamic_quant.h"
+#include "equalize.h"
 #include "error_report.h"
 #include "file_util.h"
 #include "import_qdq.h"
@@ -20,6 +21,7 @@
 #include "qinfer/error.h"
 #include "qinfer/runtime.h"
 #include "quantizer.h"
+#include "weight_rounding.h"
 
 namespace qinfer {
 
@@ -47,9 +49,13 @@ ConvertSummary convert(const ConvertOptions& options) {
   const FixedQuant fixed = import_qdq(g);
   if (options.dynamic && (!options.calib_path.empty() || !options.load_calib_path.empty() || !options.qdq_path.empty() ||
                           options.report || !options.report_json_path.empty() || !options.report_html_path.empty() ||
-                          options.auto_fallback || !options.keep_fp32.empty() || options.bias_correction))
+                          options.auto_fallback || !options.keep_fp32.empty() || options.bias_correction ||
+                          options.weight_rounding != "nearest" || options.equalize))
     throw Error("--dynamic computes activation scales at run time: it takes no --calib, --load-calib, --emit-qdq, "
-                "--report*, --keep-fp32, --auto-fallback or --bias-correction");
+                "--report*, --keep-fp32, --auto-fallback, --bias-correction, --weight-rounding gptq or --equalize");
+  if (!options.quantize && !options.dynamic && (options.weight_rounding != "nearest" || options.equalize))
+    throw Error("--weight-rounding gptq and --equalize prepare int8 weights: they need calibration, not --no-quantize");
+  const WeightRounding rounding = parse_weight_rounding(options.weight_rounding);
   if (options.quantize && !options.dynamic && options.calib_path.empty() && options.load_calib_path.empty() && fixed.empty())
     throw Error("quantization needs calibration data (--calib PATH or --load-calib CACHE); or write fp32 with "
                 "--no-quantize, or quantize weights only with --dynamic");
@@ -86,9 +92,9 @@ ConvertSummary convert(const ConvertOptions& options) {
       throw Error(options.onnx_path + ": calibration supports single-input models only (this one has " +
                   std::to_string(g.inputs.size()) + ")");
     const bool have_samples = !options.calib_path.empty();
-    if (!have_samples && (report || options.auto_fallback || options.bias_correction))
-      throw Error("--report, --auto-fallback and --bias-correction run the model on calibration samples: give --calib "
-                  "too (--load-calib only replaces collecting the ranges)");
+    if (!have_samples && (report || options.auto_fallback || options.bias_correction || rounding == WeightRounding::Gptq))
+      throw Error("--report, --auto-fallback, --bias-correction and --weight-rounding gptq run the model on calibration "
+                  "samples: give --calib too (--load-calib only replaces collecting the ranges)");
     if (options.calib_limit < 0) throw Error("--calib-limit " + std::to_string(options.calib_limit) + " must be >= 0");
     const bool images = have_samples && is_image_folder(options.calib_path) && (preprocess || !holds_npy_files(options.calib_path));
     if (images && !preprocess)
@@ -104,6 +110,17 @@ ConvertSummary convert(const ConvertOptions& options) {
     Tensor calib = samples, held_out;
     const auto& in_dims = g.value(g.inputs[0]).dims;
     if (options.auto_fallback) split_held_out(samples, !in_dims.empty() && in_dims[0] > 0 ? in_dims[0] : 1, &calib, &held_out);
+    if (options.equalize) {  // before the fingerprint: the cache is of the equalized graph
+      std::map<std::string, float> observed_max;  // Clip pairs need to know whether the bound was reached
+      if (have_samples)
+        for (const auto& [name, h] : collect_histograms(write_qbin(g, metadata), calib, options.calib_batch, options.threads))
+          if (!h.empty()) observed_max[name] = h.max();
+      const EqualizeStats e = equalize_layers(g, observed_max);
+      metadata["equalization"] = std::to_string(e.equalized.size()) + " Conv pairs (" + std::to_string(e.skipped.size()) + " skipped)";
+      for (const std::string& p : e.equalized) summary.notes.push_back("equalize: " + p);
+      for (const std::string& p : e.skipped) summary.notes.push_back("equalize: skipped " + p);
+      stage("equalize");
+    }
     const RangeMethod method = parse_range_method(options.method);
     if (!(options.percentile > 50.0 && options.percentile <= 100.0))
       throw Error("--percentile " + std::to_string(options.percentile) + " must be in (50, 100]");
@@ -139,8 +156,17 @@ ConvertSummary convert(const ConvertOptions& options) {
       summary.fallback = auto_fallback(*float_graph, ranges, keep, *probe, ErrorProbe(fp32_qbin, held_out, {}, options.threads),
                                        metadata, {options.target_cosine, options.max_fallback, options.threads}, &alone);
     const QuantizeScheme scheme{options.per_tensor_weights, options.symmetric_activations, options.reduce_range};
+    std::map<std::string, RoundedWeight> rounded;  // weight_rounding.h
+    if (rounding == WeightRounding::Gptq) {
+      GptqStats gs;
+      rounded = round_weights_gptq(g, calib, options.calib_batch, scheme, keep, &gs);
+      metadata["weight_rounding"] = "gptq: " + std::to_string(gs.layers) + " layers, Hessian-weighted error " +
+                                    std::to_string(gs.error_ratio) + " x nearest";
+      for (const std::string& f : gs.fell_back) summary.notes.push_back("gptq: " + f + ": Hessian not usable, rounded to nearest");
+      stage("rounding");
+    }
     const QuantizeReport q =
-        quantize_graph(g, ranges, [&](const ir::Node& n) { return keep.count(n.name) > 0; }, &fixed, scheme);
+        quantize_graph(g, ranges, [&](const ir::Node& n) { return keep.count(n.name) > 0; }, &fixed, scheme, &rounded);
     if (options.bias_correction) {
       const BiasCorrectionStats b = correct_biases(g, *float_graph, calib, options.threads, metadata);
       metadata["bias_correction"] = std::to_string(b.layers) + " layers, mean |channel shift| removed " +

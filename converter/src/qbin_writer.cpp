@@ -40,40 +40,6 @@ size_t spatial_rank(const ir::Graph& g, const ir::Node& n, size_t rank, const ch
   return rank;
 }
 
-// Explicit pads [begin..., end...] (2-D: top, left, bottom, right) from ONNX pads/auto_pad.
-std::vector<int64_t> window_pads(const ir::Graph& g, const ir::Node& n, const std::vector<int64_t>& kernel,
-                                 const std::vector<int64_t>& strides, const std::vector<int64_t>& dilations) {
-  const size_t r = kernel.size();
-  const std::string auto_pad = n.get_string("auto_pad", "NOTSET");
-  if (auto_pad == "NOTSET") {
-    std::vector<int64_t> pads = n.get_ints("pads");
-    if (pads.empty()) pads.assign(2 * r, 0);
-    if (pads.size() != 2 * r)
-      throw Error(g.source + ": " + n.describe() + ": pads must have " + std::to_string(2 * r) + " values for a " +
-                  std::to_string(r) + "-D window");
-    return pads;
-  }
-  if (auto_pad == "VALID") return std::vector<int64_t>(2 * r, 0);
-  if (auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER")
-    throw Error(g.source + ": " + n.describe() + ": unknown auto_pad '" + auto_pad + "'");
-  const ir::Value& x = g.value(n.inputs[0]);
-  const auto known = [&] {
-    if (!x.shape_known || x.dims.size() != r + 2) return false;
-    for (size_t a = 0; a < r; ++a)
-      if (x.dims[2 + a] < 0) return false;
-    return true;
-  };
-  if (!known()) throw Error(g.source + ": " + n.describe() + ": auto_pad " + auto_pad + " needs known spatial input dims");
-  std::vector<int64_t> pads(2 * r);
-  for (size_t a = 0; a < r; ++a) {
-    const int64_t in = x.dims[2 + a], out = (in + strides[a] - 1) / strides[a];
-    const int64_t total = std::max<int64_t>(0, (out - 1) * strides[a] + (kernel[a] - 1) * dilations[a] + 1 - in);
-    const int64_t small = total / 2, large = total - small;
-    pads[a] = auto_pad == "SAME_UPPER" ? small : large;
-    pads[a + r] = auto_pad == "SAME_UPPER" ? large : small;
-  }
-  return pads;
-}
 
 std::vector<int64_t> per_axis_or_default(const ir::Graph& g, const ir::Node& n, const char* key, int64_t fallback, size_t r) {
   std::vector<int64_t> v = n.get_ints(key);
@@ -339,6 +305,41 @@ Lowered lower(FlatBufferBuilder& b, const ir::Graph& g, const ir::Node& n) {
 }
 
 }  // namespace
+
+// Explicit pads [begin..., end...] (2-D: top, left, bottom, right) from ONNX pads/auto_pad.
+std::vector<int64_t> window_pads(const ir::Graph& g, const ir::Node& n, const std::vector<int64_t>& kernel,
+                                 const std::vector<int64_t>& strides, const std::vector<int64_t>& dilations) {
+  const size_t r = kernel.size();
+  const std::string auto_pad = n.get_string("auto_pad", "NOTSET");
+  if (auto_pad == "NOTSET") {
+    std::vector<int64_t> pads = n.get_ints("pads");
+    if (pads.empty()) pads.assign(2 * r, 0);
+    if (pads.size() != 2 * r)
+      throw Error(g.source + ": " + n.describe() + ": pads must have " + std::to_string(2 * r) + " values for a " +
+                  std::to_string(r) + "-D window");
+    return pads;
+  }
+  if (auto_pad == "VALID") return std::vector<int64_t>(2 * r, 0);
+  if (auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER")
+    throw Error(g.source + ": " + n.describe() + ": unknown auto_pad '" + auto_pad + "'");
+  const ir::Value& x = g.value(n.inputs[0]);
+  const auto known = [&] {
+    if (!x.shape_known || x.dims.size() != r + 2) return false;
+    for (size_t a = 0; a < r; ++a)
+      if (x.dims[2 + a] < 0) return false;
+    return true;
+  };
+  if (!known()) throw Error(g.source + ": " + n.describe() + ": auto_pad " + auto_pad + " needs known spatial input dims");
+  std::vector<int64_t> pads(2 * r);
+  for (size_t a = 0; a < r; ++a) {
+    const int64_t in = x.dims[2 + a], out = (in + strides[a] - 1) / strides[a];
+    const int64_t total = std::max<int64_t>(0, (out - 1) * strides[a] + (kernel[a] - 1) * dilations[a] + 1 - in);
+    const int64_t small = total / 2, large = total - small;
+    pads[a] = auto_pad == "SAME_UPPER" ? small : large;
+    pads[a + r] = auto_pad == "SAME_UPPER" ? large : small;
+  }
+  return pads;
+}
 
 std::vector<uint8_t> write_qbin(const ir::Graph& g, const std::map<std::string, std::string>& metadata) {
   FlatBufferBuilder b(1 << 20);

@@ -66,22 +66,20 @@ ir::Quant activation_quant(const ClipRange& r, const QuantizeScheme& scheme) {
   return {{p.scale}, {p.zero_point}, -1};
 }
 
-// Symmetric int8 weights, per output channel (or one scale for all, `scheme.per_tensor_weights`,
-// stored per channel all the same). `w` is [O, ...]; returns int8 of the same shape. min_scale[o]
-// (may be empty) bounds a channel's scale from below (see bias_scale_floor).
+// Symmetric int8 weights, per output channel (see weight_scales). `w` is [O, ...]; returns int8 of
+// the same shape: `rounded` (may be null) when its scales respect min_scale, else nearest.
 Tensor quantize_weights(const Tensor& w, const std::vector<float>& min_scale, std::vector<float>* scales,
-                        const QuantizeScheme& scheme) {
+                        const QuantizeScheme& scheme, const RoundedWeight* rounded) {
   const int64_t oc = w.shape()[0], per = w.element_count() / oc;
-  const int32_t wmax = scheme.reduce_range ? 63 : kWeightMax;
-  Tensor q(DType::Int8, w.shape());
-  scales->assign(static_cast<size_t>(oc), 0.0f);
-  for (int64_t o = 0; o < oc; ++o) {
-    const float* src = w.data<float>() + o * per;
-    float amax = 0.0f;
-    for (int64_t j = 0; j < per; ++j) amax = std::max(amax, std::fabs(src[j]));
-    (*scales)[o] = std::max(qmath::choose_symmetric_scale(amax, wmax), min_scale.empty() ? 0.0f : min_scale[o]);
+  const int32_t wmax = weight_max(scheme);
+  bool use_rounded = rounded != nullptr;
+  for (int64_t o = 0; o < oc && use_rounded; ++o) use_rounded = min_scale.empty() || rounded->scales[o] >= min_scale[o];
+  if (use_rounded) {
+    *scales = rounded->scales;
+    return rounded->q;
   }
-  if (scheme.per_tensor_weights) std::fill(scales->begin(), scales->end(), *std::max_element(scales->begin(), scales->end()));
+  *scales = weight_scales(w, min_scale, scheme);
+  Tensor q(DType::Int8, w.shape());
   for (int64_t o = 0; o < oc; ++o)
     for (int64_t j = 0; j < per; ++j)
       q.data<int8_t>()[o * per + j] =
@@ -116,14 +114,6 @@ Tensor oihw_to_ohwi(const Tensor& w) {
   return out;
 }
 
-Tensor transpose_2d(const Tensor& w) {
-  const int64_t r = w.shape()[0], c = w.shape()[1];
-  Tensor out(w.dtype(), {c, r});
-  for (int64_t i = 0; i < r; ++i)
-    for (int64_t j = 0; j < c; ++j) out.data<float>()[j * r + i] = w.data<float>()[i * c + j];
-  return out;
-}
-
 // int32 bias in scale s_x * s_w[c]; `bias` may be null (zeros) or hold 1 value (broadcast).
 Tensor quantize_bias(const Tensor* bias, float multiplier, int64_t oc, float s_x, const std::vector<float>& s_w) {
   Tensor q(DType::Int32, {oc});
@@ -136,9 +126,36 @@ Tensor quantize_bias(const Tensor* bias, float multiplier, int64_t oc, float s_x
 
 }  // namespace
 
+int32_t weight_max(const QuantizeScheme& scheme) { return scheme.reduce_range ? 63 : kWeightMax; }
+
+std::vector<float> weight_scales(const Tensor& w, const std::vector<float>& min_scale, const QuantizeScheme& scheme) {
+  const int64_t oc = w.shape()[0], per = w.element_count() / oc;
+  std::vector<float> scales(static_cast<size_t>(oc), 0.0f);
+  for (int64_t o = 0; o < oc; ++o) {
+    const float* src = w.data<float>() + o * per;
+    float amax = 0.0f;
+    for (int64_t j = 0; j < per; ++j) amax = std::max(amax, std::fabs(src[j]));
+    scales[o] = std::max(qmath::choose_symmetric_scale(amax, weight_max(scheme)), min_scale.empty() ? 0.0f : min_scale[o]);
+  }
+  if (scheme.per_tensor_weights) std::fill(scales.begin(), scales.end(), *std::max_element(scales.begin(), scales.end()));
+  return scales;
+}
+
+Tensor canonical_weight(const ir::Graph& g, const ir::Node& n) {
+  const Tensor& w = *g.value(n.inputs[1]).constant;
+  if (n.op != "Gemm") return w;
+  const int64_t r = w.shape()[0], c = w.shape()[1];
+  const bool transposed = n.get_int("transB", 0) == 0;  // B is [K, N]: canonical is its transpose
+  Tensor out(DType::Float32, transposed ? std::vector<int64_t>{c, r} : std::vector<int64_t>{r, c});
+  const float alpha = n.get_float("alpha", 1.0f);
+  for (int64_t i = 0; i < r; ++i)
+    for (int64_t j = 0; j < c; ++j) out.data<float>()[transposed ? j * r + i : i * c + j] = w.data<float>()[i * c + j] * alpha;
+  return out;
+}
+
 QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRange>& ranges,
                               const std::function<bool(const ir::Node&)>& keep_fp32, const FixedQuant* fixed,
-                              const QuantizeScheme& scheme) {
+                              const QuantizeScheme& scheme, const std::map<std::string, RoundedWeight>* rounded) {
   QuantizeReport report;
   std::vector<bool> int8(g.nodes.size(), false);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -189,15 +206,12 @@ QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRang
     }
     if (n.op != "Conv" && n.op != "Gemm") continue;
     const float s_x = g.value(n.inputs[0]).quant.scale[0];
-    Tensor w = *g.value(n.inputs[1]).constant;
+    const Tensor w = canonical_weight(g, n);
     Tensor wq_fixed;  // a pre-quantized source's own int8 weights (import_qdq.h), canonical [O, ...]
     std::vector<float> s_w_fixed;
     const bool use_fixed = fixed && fixed_weights(*fixed, g, n, &wq_fixed, &s_w_fixed);
     float bias_mult = 1.0f;
     if (n.op == "Gemm") {  // canonical [N, K] weights with alpha folded in, beta into the bias
-      if (n.get_int("transB", 0) == 0) w = transpose_2d(w);
-      const float alpha = n.get_float("alpha", 1.0f);
-      for (int64_t j = 0; j < w.element_count(); ++j) w.data<float>()[j] *= alpha;
       bias_mult = n.get_float("beta", 1.0f);
       n.attrs["transB"] = int64_t{1};
       n.attrs["alpha"] = 1.0f;
@@ -207,7 +221,13 @@ QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRang
     const Tensor* bias = has_bias ? &*g.value(n.inputs[2]).constant : nullptr;
     const int64_t oc = w.shape()[0];
     std::vector<float> s_w = s_w_fixed;
-    Tensor wq = use_fixed ? std::move(wq_fixed) : quantize_weights(w, bias_scale_floor(bias, bias_mult, oc, s_x), &s_w, scheme);
+    const auto own = rounded ? rounded->find(n.name) : std::map<std::string, RoundedWeight>::const_iterator();
+    const RoundedWeight* own_rounding =
+        rounded && own != rounded->end() && own->second.q.shape() == w.shape() && own->second.scales.size() == size_t(oc)
+            ? &own->second
+            : nullptr;
+    Tensor wq = use_fixed ? std::move(wq_fixed)
+                          : quantize_weights(w, bias_scale_floor(bias, bias_mult, oc, s_x), &s_w, scheme, own_rounding);
     const bool conv = n.op == "Conv";
     const std::string wname = g.add_constant(quantized_name(n.inputs[1]) + "@" + n.name, conv ? oihw_to_ohwi(wq) : std::move(wq),
                                              conv ? ir::Layout::NHWC : ir::Layout::Plain,

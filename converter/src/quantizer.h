@@ -31,8 +31,26 @@ struct QuantizeScheme {
   bool symmetric_activations = false;  // activation ranges made symmetric around 0 (zero point 128)
   bool reduce_range = false;           // 7-bit weights in [-63, 63]
 };
+// Int8 weights chosen by another rounding than nearest (weight_rounding.h): canonical like
+// canonical_weight, with their per output channel scales.
+struct RoundedWeight {
+  Tensor q;
+  std::vector<float> scales;
+};
+// `rounded` (may be null): such weights keyed by node name. Used unless a scale is below the
+// layer's bias_scale_floor (then the layer is rounded to nearest as usual).
 QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRange>& ranges,
                               const std::function<bool(const ir::Node&)>& keep_fp32 = {},
-                              const FixedQuant* fixed = nullptr, const QuantizeScheme& scheme = {});
+                              const FixedQuant* fixed = nullptr, const QuantizeScheme& scheme = {},
+                              const std::map<std::string, RoundedWeight>* rounded = nullptr);
+
+// The weight of a Conv ([O, I/group, kh, kw]) or Gemm in the quantizer's canonical form ([N, K],
+// alpha folded in), as float.
+Tensor canonical_weight(const ir::Graph& g, const ir::Node& n);
+// Per output channel weight scales of a canonical weight `w`; min_scale[o] (may be empty) bounds
+// a channel's scale from below.
+std::vector<float> weight_scales(const Tensor& w, const std::vector<float>& min_scale, const QuantizeScheme& scheme);
+// The largest int8 weight magnitude of `scheme` (127, or 63 with reduce_range).
+int32_t weight_max(const QuantizeScheme& scheme);
 
 }  // namespace qinfer

@@ -88,6 +88,16 @@ int main(int argc, char** argv) {
   app.add_flag("--bias-correction", o.bias_correction,
                "subtract each int8 Conv/Gemm output channel's mean error vs fp32 on the calibration samples from its "
                "bias, layer by layer (one int8 run over the samples per layer)");
+  app.add_option("--weight-rounding", o.weight_rounding,
+                 "how Conv/Gemm weights are rounded to int8: nearest, or gptq (each rounding error is moved onto "
+                 "the weights not rounded yet along the inverse Hessian of the layer's input on the calibration "
+                 "samples, GPTQ; needs --calib)")
+      ->check(CLI::IsMember({"nearest", "gptq"}))
+      ->capture_default_str();
+  app.add_flag("--equalize", o.equalize,
+               "cross-layer equalization before calibration: even out the per-channel weight ranges of Conv -> Conv "
+               "pairs (none/Relu between them; Clip only where calibration never reaches its bound); -v lists the "
+               "pairs and why others were skipped");
   app.add_option("--keep-fp32", o.keep_fp32,
                  "mixed precision: keep these ONNX nodes (comma-separated names, as --report lists them) in fp32; "
                  "a name that is not in the model is an error")
@@ -156,6 +166,7 @@ int main(int argc, char** argv) {
       for (const auto& [stage, seconds] : s.stage_seconds)
         std::fprintf(stderr, "qconv: -v: %-13s %9.3f s\n", stage.c_str(), seconds);
       for (const std::string& k : s.kept_fp32) std::fprintf(stderr, "qconv: -v: kept fp32: %s\n", k.c_str());
+      for (const std::string& note : s.notes) std::fprintf(stderr, "qconv: -v: %s\n", note.c_str());
       if (!o.output_path.empty()) {
         const qinfer::Runtime written(o.output_path);
         for (const auto& [key, value] : written.metadata())

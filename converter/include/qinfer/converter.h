@@ -35,6 +35,11 @@ struct ConvertOptions {
   bool reduce_range = false;  // 7-bit weights in [-63, 63]
   // Bias correction on the calibration samples (docs/quantization.md).
   bool bias_correction = false;
+  // How Conv/Gemm weights are rounded to int8: "nearest", or "gptq" (error-compensating, from the
+  // layer inputs' Hessians on the calibration samples; docs/quantization.md).
+  std::string weight_rounding = "nearest";
+  // Cross-layer equalization of Conv -> Conv pairs on the fp32 graph before calibration (equalize.h).
+  bool equalize = false;
   // Called during calibration with (samples done, samples total); e.g. for a progress bar.
   std::function<void(int64_t, int64_t)> progress;
   // Mixed precision (docs/quantization.md): these ONNX nodes stay fp32 (Error if one does not exist).
@@ -62,6 +67,8 @@ struct ConvertSummary {
   FallbackResult fallback;             // filled when auto_fallback ran
   // Wall time of each step, in order (qconv -v): "import", "passes", "calibration", "quantization", "write".
   std::vector<std::pair<std::string, double>> stage_seconds;
+  // What optional steps did or skipped, one line each (qconv -v): --weight-rounding, --equalize.
+  std::vector<std::string> notes;
 };
 
 // Converts and writes `output_path` atomically: on any error (thrown as qinfer::Error naming
