@@ -8,6 +8,7 @@
 #include "kernels/node_check.h"
 #include "conv_f32_fast.h"
 #include "dwconv_qu8s8_hwy.h"
+#include "kernels/im2col_u8.h"
 #include "kernels/int8_gemm.h"
 #include "reference/conv.h"
 
@@ -174,7 +175,7 @@ class ConvKernel : public Kernel {
   }
 
   // group == 1 int8 conv as GEMM: 1x1 stride-1 unpadded directly on the NHWC input, otherwise
-  // through im2col tiles (padding taps hold the input zero point, which contributes exactly 0).
+  // through im2col tiles (kernels/im2col_u8.h).
   void run_int8_gemm(const ref::Conv2DGeometry& g, const uint8_t* xp, uint8_t* yp, void* scratch,
                      ThreadPool& pool) const {
     const int64_t m = g.batch * g.out_h * g.out_w;
@@ -191,7 +192,6 @@ class ConvKernel : public Kernel {
     }
     const int64_t tiles = (m + kIm2colTileRows - 1) / kIm2colTileRows;
     const size_t gemm_bytes = round64(gemm_q8_.scratch_bytes());
-    const int64_t ic = g.in_c;
     const uint8_t zp = static_cast<uint8_t>(x_zero_point_);
     pool.parallel_for(parts, [&](int64_t b, int64_t e) {
       for (int64_t p = b; p < e; ++p) {
@@ -199,22 +199,7 @@ class ConvKernel : public Kernel {
         uint8_t* tile = part + gemm_bytes;
         for (int64_t t = tiles * p / parts; t < tiles * (p + 1) / parts; ++t) {
           const int64_t m0 = t * kIm2colTileRows, rows = std::min(kIm2colTileRows, m - m0);
-          for (int64_t r = 0; r < rows; ++r) {
-            const int64_t pix = m0 + r;
-            const int64_t n = pix / (g.out_h * g.out_w), rem = pix % (g.out_h * g.out_w);
-            const int64_t oy = rem / g.out_w, ox = rem % g.out_w;
-            uint8_t* dst = tile + r * gemm_k_;
-            for (int64_t ky = 0; ky < g.kernel_h; ++ky) {
-              const int64_t iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
-              for (int64_t kx = 0; kx < g.kernel_w; ++kx, dst += ic) {
-                const int64_t ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
-                if (iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w)
-                  std::memset(dst, zp, static_cast<size_t>(ic));
-                else
-                  std::memcpy(dst, xp + ((n * g.in_h + iy) * g.in_w + ix) * ic, static_cast<size_t>(ic));
-              }
-            }
-          }
+          im2col_u8(g, xp, zp, m0, rows, tile);
           gemm_q8_.run(rows, tile, gemm_k_, yp + m0 * g.out_c, g.out_c, 0, rows, part);
         }
       }
