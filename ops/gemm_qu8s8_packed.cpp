@@ -16,6 +16,10 @@ void PackedQu8s8Gemm::AlignedFree::operator()(uint8_t* p) const { std::free(p); 
 
 namespace {
 constexpr int64_t kMaxExactBound = int64_t{1} << 24;  // |bound| up to here is an exact float
+// Packed weights streamed per block of MR rows: larger weights are split into column chunks of
+// about this size, each run over all rows while it stays in L2 (few rows, big K x N: ResNet's
+// layer3/layer4 would otherwise re-read every weight from L3 for each block of rows).
+constexpr int64_t kWeightChunkBytes = 128 * 1024;
 
 void check_args(const int8_t* b, const float* multiplier, int64_t n, int64_t k, int32_t y_zero_point,
                 int32_t y_min, int32_t y_max) {
@@ -93,6 +97,7 @@ bool pack_jit(PackedQu8s8Gemm& p, Isa isa, const Qu8s8GemmOptions& opt, const in
   p.isa = isa;
   p.mr = mr, p.nr = nr;
   p.full_panels = p.n / nr;
+  p.panel_bytes = tile.panel_bytes();
   p.variant = tile.kernel_name();
   return true;
 }
@@ -141,21 +146,33 @@ void run_qu8s8_gemm(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64
   }
   jit::GemmQu8s8Args args;
   args.lda = lda;
-  args.w = p.packed.get();
   args.ldy = ldy;
-  args.full_panels = p.full_panels;
   args.lo = p.lo, args.hi = p.hi;
   args.y_zero_point = p.y_zero_point;
   if (p.residual) {
     args.ld_residual = ld_residual;
     args.add = p.residual_consts;
   }
-  for (int64_t i = row_begin; i < row_end; i += p.mr) {
-    const int64_t rows = std::min<int64_t>(p.mr, row_end - i);
-    args.a = a + i * lda;
-    args.y = y + i * ldy;
-    if (p.residual) args.residual = residual + i * ld_residual;
-    p.kernels[rows](&args);
+  // Column chunks of whole panels (only without an N tail: the kernels always end with theirs).
+  int64_t chunk = std::max<int64_t>(p.full_panels, 1);
+  if (p.n % p.nr == 0 && row_end - row_begin > p.mr)
+    chunk = std::max<int64_t>(1, kWeightChunkBytes / p.panel_bytes);
+  // Row blocks of balanced sizes (49 rows with MR 8: 7 x 7, not 6 x 8 + 1): a block streams the
+  // chunk's weights once whatever its height.
+  const int64_t blocks = (row_end - row_begin + p.mr - 1) / p.mr;
+  const int64_t base = (row_end - row_begin) / blocks, taller = (row_end - row_begin) % blocks;
+  for (int64_t c0 = 0; c0 < std::max<int64_t>(p.full_panels, 1); c0 += chunk) {
+    const int64_t col = c0 * p.nr;
+    args.w = p.packed.get() + c0 * p.panel_bytes;
+    args.full_panels = std::min(chunk, p.full_panels - c0);
+    for (int64_t bi = 0, i = row_begin; bi < blocks; ++bi) {
+      const int64_t rows = base + (bi < taller ? 1 : 0);
+      args.a = a + i * lda;
+      args.y = y + i * ldy + col;
+      if (p.residual) args.residual = residual + i * ld_residual + col;
+      p.kernels[rows](&args);
+      i += rows;
+    }
   }
 }
 

@@ -50,6 +50,7 @@ struct PackedQu8s8Gemm {
   Isa isa = Isa::kRef;
   int mr = 1, nr = 0;
   int64_t full_panels = 0;
+  int64_t panel_bytes = 0;
   struct AlignedFree {
     void operator()(uint8_t* p) const;
   };

@@ -131,6 +131,15 @@ TEST_P(GemmQu8s8, ResidualAdd) {
   GemmTester().m(4).n(16).k(0).residual(AddKind::kTies, 1, 2, 0, 255).run(variant());
 }
 
+// Weights beyond one L2 chunk run in column chunks of whole panels (N a multiple of NR), each over
+// balanced row blocks; with a residual Add too, and with row slices and strides.
+TEST_P(GemmQu8s8, ColumnChunksAndBalancedRowBlocks) {
+  GemmTester().m(49).n(256).k(2304).parts(2).run(variant());
+  GemmTester().m(17).n(512).k(1000).lda_pad(3).ldy_pad(5).run(variant());
+  GemmTester().m(33).n(384).k(777).residual(AddKind::kSpread, 9, 130, 0, 255).ldr_pad(4).parts(3).run(variant());
+  GemmTester().m(9).n(96).k(4611).y_zero_point(0).clamp(0, 200).run(variant());
+}
+
 TEST_P(GemmQu8s8, EmptyShapes) {
   GemmTester().m(0).n(16).k(8).run(variant());
   GemmTester().m(4).n(16).k(0).run(variant());   // acc = bias only

@@ -25,6 +25,9 @@ bool int8_reference_forced() {
 }
 
 constexpr int64_t kIm2colTileRows = 32;  // output pixels per im2col tile of the int8 GEMM path
+// Up to this many bytes, a thread's whole share of the im2col matrix is one tile: with few output
+// pixels and a large K x N (ResNet's layer4) the GEMM then streams its weights once, not per 32 rows.
+constexpr int64_t kIm2colWholeBytes = 512 * 1024;
 // Output pixels per GEMM call of a 1x1 conv with a fused residual Add: the conv's bytes of one block
 // stay in cache for the Add (24 rows: whole tiles of 8, 6 and 4 rows).
 constexpr int64_t kResidualTileRows = 24;
@@ -137,7 +140,11 @@ class ConvKernel : public Kernel {
                        int threads) const override {
     if (quantized_) {
       if (int8_mode_ != Int8Mode::kGemm) return 0;
-      return int8_part_bytes() * static_cast<size_t>(std::max(threads, 1));  // fused or not
+      // run() splits into pool.threads() parts: `threads`, or 1 for a node the plan runs serially.
+      const int64_t m = (*out[0])[0] * (*out[0])[2] * (*out[0])[3];
+      const int parts = std::max(threads, 1);
+      return std::max(int8_part_bytes(im2col_tile_rows(m, 1)),
+                      int8_part_bytes(im2col_tile_rows(m, parts)) * static_cast<size_t>(parts));
     }
     (void)out;
     return f32::conv2d_f32_scratch_bytes(geometry(*in[0], *out[0]), threads);
@@ -187,11 +194,17 @@ class ConvKernel : public Kernel {
   }
   // Scratch of one part: the GEMM's packed-A chunk, an im2col tile unless the conv is 1x1, and
   // with a fused Add the tile of conv results the Add reads.
-  size_t int8_part_bytes() const {
+  size_t int8_part_bytes(int64_t tile_rows) const {
     size_t bytes = round64(gemm_q8_.scratch_bytes());
-    if (!pointwise()) bytes += round64(static_cast<size_t>(kIm2colTileRows * gemm_k_));
-    if (fused_add_ && !gemm_q8_.fuses_residual()) bytes += round64(static_cast<size_t>(std::max(kIm2colTileRows, kResidualTileRows) * out_c_));
+    if (!pointwise()) bytes += round64(static_cast<size_t>(tile_rows * gemm_k_));
+    if (fused_add_ && !gemm_q8_.fuses_residual())
+      bytes += round64(static_cast<size_t>(std::max(tile_rows, kResidualTileRows) * out_c_));
     return bytes;
+  }
+  // Output pixels per im2col tile for m pixels split over `parts`.
+  int64_t im2col_tile_rows(int64_t m, int parts) const {
+    const int64_t share = (m + parts - 1) / parts;
+    return share * gemm_k_ <= kIm2colWholeBytes ? std::max(share, kIm2colTileRows) : kIm2colTileRows;
   }
 
   // The Add fused into this conv (residual_fusion.h): its parameters exactly as the int8 Add kernel
@@ -231,9 +244,10 @@ class ConvKernel : public Kernel {
                      ThreadPool& pool) const {
     const int64_t m = g.batch * g.out_h * g.out_w, n = g.out_c;
     const int parts = pool.threads();
-    const size_t part_bytes = int8_part_bytes();
+    const int64_t tile_rows = im2col_tile_rows(m, parts);
+    const size_t part_bytes = int8_part_bytes(tile_rows);
     const size_t gemm_bytes = round64(gemm_q8_.scratch_bytes());
-    const size_t im2col_bytes = pointwise() ? 0 : round64(static_cast<size_t>(kIm2colTileRows * gemm_k_));
+    const size_t im2col_bytes = pointwise() ? 0 : round64(static_cast<size_t>(tile_rows * gemm_k_));
     auto* sbase = static_cast<uint8_t*>(scratch);
     if (pointwise() && (!rp || gemm_q8_.fuses_residual())) {  // the JIT adds R in its epilogue
       pool.parallel_for(parts, [&](int64_t b, int64_t e) {
@@ -257,7 +271,7 @@ class ConvKernel : public Kernel {
       });
       return;
     }
-    const int64_t tiles = (m + kIm2colTileRows - 1) / kIm2colTileRows;
+    const int64_t tiles = (m + tile_rows - 1) / tile_rows;
     const uint8_t zp = static_cast<uint8_t>(x_zero_point_);
     pool.parallel_for(parts, [&](int64_t b, int64_t e) {
       for (int64_t p = b; p < e; ++p) {
@@ -265,7 +279,7 @@ class ConvKernel : public Kernel {
         uint8_t* tile = part + gemm_bytes;
         uint8_t* ytile = tile + im2col_bytes;
         for (int64_t t = tiles * p / parts; t < tiles * (p + 1) / parts; ++t) {
-          const int64_t m0 = t * kIm2colTileRows, rows = std::min(kIm2colTileRows, m - m0);
+          const int64_t m0 = t * tile_rows, rows = std::min(tile_rows, m - m0);
           im2col_u8(g, xp, zp, m0, rows, tile);
           if (!rp || gemm_q8_.fuses_residual()) {
             gemm_q8_.run(rows, tile, gemm_k_, yp + m0 * n, n, 0, rows, part, rp ? rp + m0 * n : nullptr, n);
