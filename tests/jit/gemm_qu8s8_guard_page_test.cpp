@@ -44,6 +44,22 @@ class GemmQu8s8GuardPage : public ::testing::TestWithParam<GemmVariant> {
     if (!runs_here(GetParam()))
       GTEST_SKIP() << "variant " << GetParam().name << " is not supported by this CPU";
   }
+  // Random B [n, k] with multipliers 1/512, and the options selecting this variant.
+  struct Weights {
+    std::vector<int8_t> b;
+    std::vector<float> mult;
+    Qu8s8GemmOptions opt;
+  };
+  Weights random_weights(int64_t n, int64_t k, std::mt19937& rng) const {
+    std::uniform_int_distribution<int> byte(0, 255);
+    Weights w;
+    w.b.resize(static_cast<size_t>(n * k));
+    for (auto& v : w.b) v = static_cast<int8_t>(byte(rng) - 128);
+    w.mult.assign(static_cast<size_t>(n), 1.0f / 512);
+    w.opt.isa = GetParam().isa;
+    w.opt.avxvnni_as_evex = GetParam().evex;
+    return w;
+  }
 };
 
 TEST_P(GemmQu8s8GuardPage, RowsEndingAtAPageBoundaryDoNotFault) {
@@ -59,13 +75,10 @@ TEST_P(GemmQu8s8GuardPage, RowsEndingAtAPageBoundaryDoNotFault) {
           ASSERT_NE(a.data(), nullptr);
           ASSERT_NE(y.data(), nullptr);
           for (size_t i = 0; i < a_bytes; ++i) a.data()[i] = static_cast<uint8_t>(byte(rng));
-          std::vector<int8_t> b(static_cast<size_t>(n * k));
-          for (auto& v : b) v = static_cast<int8_t>(byte(rng) - 128);
-          std::vector<float> mult(static_cast<size_t>(n), 1.0f / 512);
-          Qu8s8GemmOptions opt;
-          opt.isa = GetParam().isa;
-          opt.avxvnni_as_evex = GetParam().evex;
-          const PackedQu8s8Gemm p = pack_qu8s8_gemm(b.data(), nullptr, mult.data(), n, k, 100, 128, 0, 255, opt);
+          const Weights w = random_weights(n, k, rng);
+          const std::vector<int8_t>& b = w.b;
+          const std::vector<float>& mult = w.mult;
+          const PackedQu8s8Gemm p = pack_qu8s8_gemm(b.data(), nullptr, mult.data(), n, k, 100, 128, 0, 255, w.opt);
           run_qu8s8_gemm(p, m, a.data(), lda, y.data(), ldy, 0, m);  // a fault kills the test
 
           std::vector<uint8_t> a_dense(static_cast<size_t>(m * k)), y_ref(static_cast<size_t>(m * n));
@@ -97,12 +110,10 @@ TEST_P(GemmQu8s8GuardPage, ResidualRowsEndingAtAPageBoundaryDoNotFault) {
         for (size_t i = 0; i < r_bytes; ++i) r.data()[i] = static_cast<uint8_t>(byte(rng));
         std::vector<uint8_t> a(static_cast<size_t>(m * k));
         for (auto& v : a) v = static_cast<uint8_t>(byte(rng));
-        std::vector<int8_t> b(static_cast<size_t>(n * k));
-        for (auto& v : b) v = static_cast<int8_t>(byte(rng) - 128);
-        std::vector<float> mult(static_cast<size_t>(n), 1.0f / 512);
-        Qu8s8GemmOptions opt;
-        opt.isa = GetParam().isa;
-        opt.avxvnni_as_evex = GetParam().evex;
+        Weights w = random_weights(n, k, rng);
+        const std::vector<int8_t>& b = w.b;
+        const std::vector<float>& mult = w.mult;
+        Qu8s8GemmOptions& opt = w.opt;
         opt.residual = true;
         opt.residual_add = {128, 30, 100, 0.7f, 0.3f, 0, 255};
         const PackedQu8s8Gemm p = pack_qu8s8_gemm(b.data(), nullptr, mult.data(), n, k, 100, 128, 0, 255, opt);
