@@ -52,7 +52,8 @@ GemmQu8s8Config GemmQu8s8Config::init(Isa isa, int mr, int nr, int64_t k, int64_
 
 std::string GemmQu8s8Config::kernel_name() const {
   const char* kind = layout() == WeightLayout::kC4Xw16 ? "qu8s8_gemm_xw_minmax_fp32_" : "qu8s8_gemm_minmax_fp32_";
-  std::string name = kind + std::to_string(mr) + "x" + std::to_string(nr) + "c4__" + isa_name(isa);
+  std::string name = kind + std::string(residual ? "addqu8_" : "") + std::to_string(mr) + "x" + std::to_string(nr) +
+                     "c4__" + isa_name(isa);
   if (vnni_evex) name += "_evex";
   return name;
 }

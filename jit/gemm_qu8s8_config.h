@@ -16,6 +16,17 @@
 
 namespace qinfer::jit {
 
+// The int8 Add fused into a residual kernel's epilogue (qmath::add with the GEMM's requantized
+// output as operand a), each value broadcast to 16 lanes so that the epilogue takes them as
+// memory operands (no vector register to spare on AVX2 / AVX-VNNI tiles).
+struct alignas(64) GemmQu8s8Residual {
+  float a_multiplier[16];  // s_a / s_y of the Add, a = this GEMM's output
+  float b_multiplier[16];  // s_b / s_y, b = the residual input
+  float lo[16], hi[16];    // the Add's y_min - y_zp, y_max - y_zp (clamp before rounding, as below)
+  int32_t b_zero_point[16];
+  int32_t y_zero_point[16];
+};
+
 // Argument block: void kernel(const GemmQu8s8Args*). Generated code reads it by offsetof.
 struct GemmQu8s8Args {
   const uint8_t* a = nullptr;  // row 0 of the block: A[r, k] = a[r * lda + k], exactly K bytes per row
@@ -29,6 +40,11 @@ struct GemmQu8s8Args {
   // them (vcvtps2dq alone would turn +huge into INT32_MIN); see gemm_qu8s8_generator.cpp.
   float lo = 0.0f, hi = 0.0f;
   int32_t y_zero_point = 0;
+  // Residual kernels only: Y = add(requantized GEMM value, R) with R[r, n] = residual[r * ld_residual
+  // + n] (exactly N bytes per row are read); the GEMM value never reaches memory.
+  const uint8_t* residual = nullptr;
+  int64_t ld_residual = 0;
+  GemmQu8s8Residual add;
 };
 static_assert(std::is_standard_layout_v<GemmQu8s8Args>, "generated code reads fields by offsetof");
 using GemmQu8s8KernelFn = void (*)(const GemmQu8s8Args*);
@@ -51,6 +67,7 @@ struct GemmQu8s8Config {
   int64_t k = 0;
   int n_tail = 0;          // channels of the tail panel, 0..nr-1 (0: no tail panel)
   bool vnni_evex = false;  // test hook: the AVX-VNNI kernel with EVEX-encoded vpdpbusd (runs on AVX512-VNNI)
+  bool residual = false;   // fused residual Add in the epilogue (GemmQu8s8Args::residual, ::add)
 
   // Default tile of a variant (chosen by measurement, perf/bench/README.md).
   static void default_tile(Isa isa, int* mr, int* nr);
@@ -66,13 +83,15 @@ struct GemmQu8s8Config {
   // Panel stride: header and groups, rounded up to 64 bytes so that every panel starts aligned.
   int64_t panel_bytes() const { return (header_bytes() + k_groups() * group_bytes() + 63) / 64 * 64; }
 
-  // Contract name, XNNPACK style: "qu8s8_gemm_minmax_fp32_8x32c4__avx512vnni".
+  // Contract name, XNNPACK style: "qu8s8_gemm_minmax_fp32_8x32c4__avx512vnni" (with a fused
+// residual Add: "qu8s8_gemm_minmax_fp32_addqu8_8x32c4__avx512vnni").
   std::string kernel_name() const;
   // kernel_name() plus the specialisation, for profilers: "..._k576_nt5".
   std::string code_name() const;
 
   bool operator==(const GemmQu8s8Config& o) const {
-    return isa == o.isa && mr == o.mr && nr == o.nr && k == o.k && n_tail == o.n_tail && vnni_evex == o.vnni_evex;
+    return isa == o.isa && mr == o.mr && nr == o.nr && k == o.k && n_tail == o.n_tail && vnni_evex == o.vnni_evex &&
+           residual == o.residual;
   }
 };
 

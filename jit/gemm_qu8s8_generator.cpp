@@ -15,6 +15,7 @@ constexpr int kKUnroll = 4;
 
 // Byte offset of an argument field: the generated code reads GemmQu8s8Args through reg_args.
 #define ARG(field) static_cast<int>(offsetof(GemmQu8s8Args, field))
+#define RES(field) static_cast<int>(offsetof(GemmQu8s8Args, add) + offsetof(GemmQu8s8Residual, field))
 
 GemmQu8s8Generator::GemmQu8s8Generator(const GemmQu8s8Config& cfg) : Generator(cfg.code_name()), cfg_(cfg) {}
 
@@ -123,12 +124,25 @@ void GemmQu8s8Generator::compute_panel(int nv, int n_valid) {
 // (vmaxps returns its second operand, the lower bound, as the reference's INT32_MIN leads to
 // y_min). The bounds are integers of magnitude <= 2^24 (checked at pack time), so exact floats.
 // The result lies in [y_min, y_max] within [0, 255]: the saturating pack changes nothing.
+//
+// Residual kernels then apply the fused Add (qmath::add) to that value a and R's byte b: the
+// rounded, clamped value before the zero point is exactly a - za (za is this output's zero
+// point), so float(a - za) * ma + float(b - zb) * mb is formed from it directly, then clamped,
+// rounded and offset like the requantization above (the same argument covers huge and NaN sums).
 void GemmQu8s8Generator::epilogue(int nv, int n_valid) {
   const int ff = first_free_vreg();
+  // `zp` holds the zero point, or in residual kernels R's widened bytes.
   const Xmm lo = vreg(ff), hi = vreg(ff + 1), zp = vreg(ff + 2), scratch = vreg(ff + 3);
   vbroadcastss(lo, dword[reg_args + ARG(lo)]);
   vbroadcastss(hi, dword[reg_args + ARG(hi)]);
-  vpbroadcastd(zp, dword[reg_args + ARG(y_zero_point)]);
+  if (cfg_.residual) {
+    // R row 0 of this panel: residual + (reg_y - y), the panel's column offset.
+    mov(reg_rrow, reg_y);
+    sub(reg_rrow, ptr[reg_args + ARG(y)]);
+    add(reg_rrow, ptr[reg_args + ARG(residual)]);
+  } else {
+    vpbroadcastd(zp, dword[reg_args + ARG(y_zero_point)]);
+  }
   const int partial = n_valid % cfg_.lanes();
   if (zmm() && partial > 0) {
     mov(eax, (1u << partial) - 1);
@@ -144,11 +158,66 @@ void GemmQu8s8Generator::epilogue(int nv, int n_valid) {
       vmaxps(a, a, lo);  // NaN -> lo
       vminps(a, a, hi);
       vcvtps2dq(a, a);
-      vpaddd(a, a, zp);
-      store(a, reg_yrow + v * cfg_.lanes(), std::min(cfg_.lanes(), n_valid - v * cfg_.lanes()), scratch);
+      const int count = std::min(cfg_.lanes(), n_valid - v * cfg_.lanes());
+      if (cfg_.residual)
+        add_residual(a, zp, reg_rrow + v * cfg_.lanes(), count);
+      else
+        vpaddd(a, a, zp);
+      store(a, reg_yrow + v * cfg_.lanes(), count, scratch);
     }
-    if (r + 1 < cfg_.mr) add(reg_yrow, reg_ldy);
+    if (r + 1 < cfg_.mr) {
+      add(reg_yrow, reg_ldy);
+      if (cfg_.residual) add(reg_rrow, ptr[reg_args + ARG(ld_residual)]);
+    }
   }
+}
+
+// a = a - za (int32, see epilogue) -> the Add's output in int32 lanes; t is scratch.
+void GemmQu8s8Generator::add_residual(const Xmm& a, const Xmm& t, const RegExp& src, int count) {
+  vcvtdq2ps(a, a);
+  vmulps(a, a, ptr[reg_args + RES(a_multiplier)]);
+  load_residual(t, src, count);
+  vpsubd(t, t, ptr[reg_args + RES(b_zero_point)]);
+  vcvtdq2ps(t, t);
+  vmulps(t, t, ptr[reg_args + RES(b_multiplier)]);
+  vaddps(a, a, t);
+  vmaxps(a, a, ptr[reg_args + RES(lo)]);  // NaN -> lo
+  vminps(a, a, ptr[reg_args + RES(hi)]);
+  vcvtps2dq(a, a);
+  vpaddd(a, a, ptr[reg_args + RES(y_zero_point)]);
+}
+
+// t = the `count` bytes at src zero-extended to int32 lanes; reads exactly those bytes.
+void GemmQu8s8Generator::load_residual(const Xmm& t, const RegExp& src, int count) {
+  if (zmm()) {
+    if (count == cfg_.lanes()) vpmovzxbd(Zmm(t.getIdx()), xword[src]);
+    else vpmovzxbd(Zmm(t.getIdx()) | k1 | T_z, xword[src]);  // k1 set by the epilogue; masked lanes do not fault
+    return;
+  }
+  if (count == 8) {
+    vpmovzxbd(Ymm(t.getIdx()), qword[src]);
+    return;
+  }
+  // Assemble the 1..7 bytes in rax (dword, word, byte pieces), then widen.
+  xor_(eax, eax);
+  int done = 0;
+  if (count & 4) {
+    mov(eax, dword[src]);
+    done = 4;
+  }
+  if (count & 2) {
+    movzx(reg_rtmp.cvt32(), word[src + done]);
+    if (done) shl(reg_rtmp, 8 * done);
+    or_(rax, reg_rtmp);
+    done += 2;
+  }
+  if (count & 1) {
+    movzx(reg_rtmp.cvt32(), byte[src + done]);
+    if (done) shl(reg_rtmp, 8 * done);
+    or_(rax, reg_rtmp);
+  }
+  vmovq(Xmm(t.getIdx()), rax);
+  vpmovzxbd(Ymm(t.getIdx()), Xmm(t.getIdx()));
 }
 
 // Stores the low byte of the first `count` int32 lanes of `v` (values already in 0..255).
@@ -186,3 +255,4 @@ void GemmQu8s8Generator::store(const Xmm& v, const RegExp& dst, int count, const
 }  // namespace qinfer::jit
 
 #undef ARG
+#undef RES

@@ -52,12 +52,17 @@ class GemmQu8s8Generator : public Generator {
   const Xbyak::Reg64 reg_tmp = rax;     // A tail bytes, store masks, partial stores
   // A rows r = 3i, 3i+1, 3i+2 are at reg_a[i] + {0, lda, 2*lda} (+ the K position).
   const Xbyak::Reg64 reg_a[4] = {rsi, rdx, rcx, rbp};
+  // Epilogue of residual kernels (the A rows are dead there: the next panel reloads them).
+  const Xbyak::Reg64 reg_rrow = rdi;    // R row pointer
+  const Xbyak::Reg64 reg_rtmp = rcx;    // partial residual loads (ymm)
 
  private:
   void generate() final;
   void compute_panel(int nv, int n_valid);
   void load_row_bases();
   void epilogue(int nv, int n_valid);
+  void add_residual(const Xbyak::Xmm& a, const Xbyak::Xmm& t, const Xbyak::RegExp& src, int count);
+  void load_residual(const Xbyak::Xmm& t, const Xbyak::RegExp& src, int count);
   void store(const Xbyak::Xmm& v, const Xbyak::RegExp& dst, int count, const Xbyak::Xmm& scratch);
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -15,6 +16,10 @@ void PackedQu8s8Gemm::AlignedFree::operator()(uint8_t* p) const { std::free(p); 
 
 namespace {
 constexpr int64_t kMaxExactBound = int64_t{1} << 24;  // |bound| up to here is an exact float
+// Packed weights streamed per block of MR rows: larger weights are split into column chunks of
+// about this size, each run over all rows while it stays in L2 (few rows, big K x N: ResNet's
+// layer3/layer4 would otherwise re-read every weight from L3 for each block of rows).
+constexpr int64_t kWeightChunkBytes = 128 * 1024;
 
 void check_args(const int8_t* b, const float* multiplier, int64_t n, int64_t k, int32_t y_zero_point,
                 int32_t y_min, int32_t y_max) {
@@ -26,6 +31,30 @@ void check_args(const int8_t* b, const float* multiplier, int64_t n, int64_t k, 
   const int64_t lo = int64_t{y_min} - y_zero_point, hi = int64_t{y_max} - y_zero_point;
   if (lo < -kMaxExactBound || hi > kMaxExactBound)
     fail("output zero point " + std::to_string(y_zero_point) + " is too far from the clamp range");
+}
+
+void check_residual(const Qu8s8GemmOptions& o, int32_t y_zero_point) {
+  if (!o.residual) return;
+  auto fail = [](const std::string& what) { throw std::invalid_argument("pack_qu8s8_gemm: residual Add " + what); };
+  const ref::AddQu8Params& r = o.residual_add;
+  if (r.a_zero_point != y_zero_point)
+    fail("operand zero point " + std::to_string(r.a_zero_point) + " is not the GEMM output's " + std::to_string(y_zero_point));
+  if (!std::isfinite(r.a_multiplier) || !std::isfinite(r.b_multiplier)) fail("multipliers must be finite");
+  if (!(0 <= r.y_min && r.y_min <= r.y_max && r.y_max <= 255))
+    fail("clamp [" + std::to_string(r.y_min) + ", " + std::to_string(r.y_max) + "] is not within [0, 255]");
+  if (int64_t{r.y_min} - r.y_zero_point < -kMaxExactBound || int64_t{r.y_max} - r.y_zero_point > kMaxExactBound)
+    fail("zero point " + std::to_string(r.y_zero_point) + " is too far from the clamp range");
+}
+
+jit::GemmQu8s8Residual broadcast_residual(const ref::AddQu8Params& r) {
+  jit::GemmQu8s8Residual c;
+  for (int i = 0; i < 16; ++i) {
+    c.a_multiplier[i] = r.a_multiplier, c.b_multiplier[i] = r.b_multiplier;
+    c.lo[i] = static_cast<float>(int64_t{r.y_min} - r.y_zero_point);
+    c.hi[i] = static_cast<float>(int64_t{r.y_max} - r.y_zero_point);
+    c.b_zero_point[i] = r.b_zero_point, c.y_zero_point[i] = r.y_zero_point;
+  }
+  return c;
 }
 
 void use_reference(PackedQu8s8Gemm& p, const int8_t* b, const int32_t* bias, const float* multiplier) {
@@ -55,6 +84,7 @@ bool pack_jit(PackedQu8s8Gemm& p, Isa isa, const Qu8s8GemmOptions& opt, const in
   for (int rows = 1; rows <= mr; ++rows) {
     jit::GemmQu8s8Config cfg = tile;
     cfg.mr = rows;
+    cfg.residual = opt.residual;
     p.kernels[rows] = jit::gemm_qu8s8_kernel(cfg, why);
     if (!p.kernels[rows]) return false;
   }
@@ -67,6 +97,7 @@ bool pack_jit(PackedQu8s8Gemm& p, Isa isa, const Qu8s8GemmOptions& opt, const in
   p.isa = isa;
   p.mr = mr, p.nr = nr;
   p.full_panels = p.n / nr;
+  p.panel_bytes = tile.panel_bytes();
   p.variant = tile.kernel_name();
   return true;
 }
@@ -76,7 +107,11 @@ PackedQu8s8Gemm pack_qu8s8_gemm(const int8_t* b, const int32_t* bias, const floa
                                 int32_t a_zero_point, int32_t y_zero_point, int32_t y_min, int32_t y_max,
                                 const Qu8s8GemmOptions& options) {
   check_args(b, multiplier, n, k, y_zero_point, y_min, y_max);
+  check_residual(options, y_zero_point);
   PackedQu8s8Gemm p;
+  p.residual = options.residual;
+  p.residual_add = options.residual_add;
+  if (p.residual) p.residual_consts = broadcast_residual(options.residual_add);
   p.n = n, p.k = k;
   p.a_zero_point = a_zero_point, p.y_zero_point = y_zero_point, p.y_min = y_min, p.y_max = y_max;
   p.lo = static_cast<float>(int64_t{y_min} - y_zero_point);
@@ -94,8 +129,9 @@ PackedQu8s8Gemm pack_qu8s8_gemm(const int8_t* b, const int32_t* bias, const floa
 }
 
 void run_qu8s8_gemm(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64_t lda, uint8_t* y, int64_t ldy,
-                    int64_t row_begin, int64_t row_end) {
+                    int64_t row_begin, int64_t row_end, const uint8_t* residual, int64_t ld_residual) {
   assert(0 <= row_begin && row_begin <= row_end && row_end <= m);
+  assert(!p.residual || residual);
   (void)m;
   if (p.n == 0 || row_begin >= row_end) return;
   if (p.isa == Isa::kRef) {
@@ -103,20 +139,40 @@ void run_qu8s8_gemm(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64
     for (int64_t i = row_begin; i < row_end; ++i)
       ref::gemm_qu8s8(1, p.n, p.k, a + i * lda, p.a_zero_point, p.ref_b.data(), bias, p.ref_multiplier.data(),
                       p.y_zero_point, p.y_min, p.y_max, y + i * ldy, 0, 1);
+    if (p.residual)
+      for (int64_t i = row_begin; i < row_end; ++i)
+        ref::add_qu8_flat(p.n, y + i * ldy, residual + i * ld_residual, p.residual_add, y + i * ldy);
     return;
   }
   jit::GemmQu8s8Args args;
   args.lda = lda;
-  args.w = p.packed.get();
   args.ldy = ldy;
-  args.full_panels = p.full_panels;
   args.lo = p.lo, args.hi = p.hi;
   args.y_zero_point = p.y_zero_point;
-  for (int64_t i = row_begin; i < row_end; i += p.mr) {
-    const int64_t rows = std::min<int64_t>(p.mr, row_end - i);
-    args.a = a + i * lda;
-    args.y = y + i * ldy;
-    p.kernels[rows](&args);
+  if (p.residual) {
+    args.ld_residual = ld_residual;
+    args.add = p.residual_consts;
+  }
+  // Column chunks of whole panels (only without an N tail: the kernels always end with theirs).
+  int64_t chunk = std::max<int64_t>(p.full_panels, 1);
+  if (p.n % p.nr == 0 && row_end - row_begin > p.mr)
+    chunk = std::max<int64_t>(1, kWeightChunkBytes / p.panel_bytes);
+  // Row blocks of balanced sizes (49 rows with MR 8: 7 x 7, not 6 x 8 + 1): a block streams the
+  // chunk's weights once whatever its height.
+  const int64_t blocks = (row_end - row_begin + p.mr - 1) / p.mr;
+  const int64_t base = (row_end - row_begin) / blocks, taller = (row_end - row_begin) % blocks;
+  for (int64_t c0 = 0; c0 < std::max<int64_t>(p.full_panels, 1); c0 += chunk) {
+    const int64_t col = c0 * p.nr;
+    args.w = p.packed.get() + c0 * p.panel_bytes;
+    args.full_panels = std::min(chunk, p.full_panels - c0);
+    for (int64_t bi = 0, i = row_begin; bi < blocks; ++bi) {
+      const int64_t rows = base + (bi < taller ? 1 : 0);
+      args.a = a + i * lda;
+      args.y = y + i * ldy + col;
+      if (p.residual) args.residual = residual + i * ld_residual + col;
+      p.kernels[rows](&args);
+      i += rows;
+    }
   }
 }
 

@@ -7,6 +7,12 @@
 // stored [N, K], zero point 0) is packed once, for the variant chosen at pack time, with the input
 // zero point folded into the bias; run() then computes any slice of rows of a strided A.
 //
+// With a residual Add (Qu8s8GemmOptions::residual) the kernels apply an int8 Add to each output
+// value and the same element of a uint8 matrix R before storing:
+//   Y[m,n] = qmath::add(Yconv[m,n], za, ma, R[m,n], zb, mb, zy, lo, hi)      (ref::add_qu8_flat)
+// where Yconv is the result above, never stored. Bit-identical to ref::gemm_qu8s8 followed by
+// ref::add_qu8_flat.
+//
 // Variant choice (Isa::kBest): QINFER_ISA=ref|avx2|avxvnni|avx512vnni if set, else the strongest
 // the CPU runs. A variant the CPU lacks (forced by QINFER_ISA or requested explicitly), or a JIT
 // failure, gives the reference kernel; qu8s8_gemm_fallback_reason() then says why.
@@ -20,6 +26,7 @@
 
 #include "jit/cpu.h"
 #include "jit/gemm_qu8s8_config.h"
+#include "reference/elementwise.h"
 
 namespace qinfer {
 
@@ -29,6 +36,10 @@ struct Qu8s8GemmOptions {
   Isa isa = Isa::kBest;           // or one variant explicitly (tests, benchmarks); QINFER_ISA is ignored then
   int mr = 0, nr = 0;             // tile override for tuning (0: the variant's default)
   bool avxvnni_as_evex = false;   // test hook: run the AVX-VNNI kernel's code on an AVX512-VNNI CPU
+  // Fused residual Add: operand a is this GEMM's output (a_zero_point must be y_zero_point),
+  // operand b the R given to run_qu8s8_gemm; multipliers must be finite.
+  bool residual = false;
+  ref::AddQu8Params residual_add{};
 };
 
 // Owns the packed weights (64-byte aligned) and the kernels. Move-only; read-only after packing,
@@ -39,6 +50,7 @@ struct PackedQu8s8Gemm {
   Isa isa = Isa::kRef;
   int mr = 1, nr = 0;
   int64_t full_panels = 0;
+  int64_t panel_bytes = 0;
   struct AlignedFree {
     void operator()(uint8_t* p) const;
   };
@@ -49,6 +61,9 @@ struct PackedQu8s8Gemm {
   std::vector<int8_t> ref_b;
   std::vector<int32_t> ref_bias;                       // empty: no bias
   std::vector<float> ref_multiplier;
+  bool residual = false;                               // kernels fuse Qu8s8GemmOptions::residual_add
+  ref::AddQu8Params residual_add{};
+  jit::GemmQu8s8Residual residual_consts;              // the same, broadcast for the JIT epilogue
   std::string variant;                                 // kernel name
   std::string fallback_reason;                         // empty unless the request was not honoured
 };
@@ -62,9 +77,11 @@ PackedQu8s8Gemm pack_qu8s8_gemm(const int8_t* b, const int32_t* bias, const floa
 
 // Y rows [row_begin, row_end) of the M x N result: A[i, kk] = a[i * lda + kk] (only K bytes of
 // each row are read), Y[i, nn] = y[i * ldy + nn] (only N bytes of each row are written).
-// Never allocates, never throws; callers split rows across threads.
+// Never allocates, never throws; callers split rows across threads. Residual GEMMs read
+// R[i, nn] = residual[i * ld_residual + nn] (N bytes per row; R may not overlap Y).
 void run_qu8s8_gemm(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64_t lda, uint8_t* y, int64_t ldy,
-                    int64_t row_begin, int64_t row_end);
+                    int64_t row_begin, int64_t row_end, const uint8_t* residual = nullptr,
+                    int64_t ld_residual = 0);
 
 // The variant that runs, e.g. "qu8s8_gemm_minmax_fp32_8x32c4__avx512vnni" or "qu8s8_gemm_minmax_fp32__ref".
 const char* qu8s8_gemm_variant_name(const PackedQu8s8Gemm& p);

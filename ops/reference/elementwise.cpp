@@ -41,14 +41,18 @@ void add_f32(const std::vector<int64_t>& a_shape, const float* a, const std::vec
                   [&](float u, float v) { return std::min(std::max(u + v, out_min), out_max); });
 }
 
+void add_qu8_flat(int64_t count, const uint8_t* a, const uint8_t* b, const AddQu8Params& p, uint8_t* y) {
+  for (int64_t i = 0; i < count; ++i)
+    y[i] = static_cast<uint8_t>(qmath::add(a[i], p.a_zero_point, p.a_multiplier, b[i], p.b_zero_point,
+                                           p.b_multiplier, p.y_zero_point, p.y_min, p.y_max));
+}
+
 void add_qu8(const std::vector<int64_t>& a_shape, const uint8_t* a, const std::vector<int64_t>& b_shape,
              const uint8_t* b, const std::vector<int64_t>& out_shape, const AddQu8Params& p, uint8_t* y) {
   if (a_shape == out_shape && b_shape == out_shape) {  // the common residual case: a flat loop
     int64_t count = 1;
     for (int64_t d : out_shape) count *= d;
-    for (int64_t i = 0; i < count; ++i)
-      y[i] = static_cast<uint8_t>(qmath::add(a[i], p.a_zero_point, p.a_multiplier, b[i], p.b_zero_point,
-                                             p.b_multiplier, p.y_zero_point, p.y_min, p.y_max));
+    add_qu8_flat(count, a, b, p, y);
     return;
   }
   for_each_broadcast(out_shape, broadcast_strides(a_shape, out_shape), broadcast_strides(b_shape, out_shape),

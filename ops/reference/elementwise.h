@@ -19,6 +19,8 @@ struct AddQu8Params {
 };
 void add_qu8(const std::vector<int64_t>& a_shape, const uint8_t* a, const std::vector<int64_t>& b_shape,
              const uint8_t* b, const std::vector<int64_t>& out_shape, const AddQu8Params& p, uint8_t* y);
+// The same on equal shapes, count elements; y may be a or b (element-wise, in place).
+void add_qu8_flat(int64_t count, const uint8_t* a, const uint8_t* b, const AddQu8Params& p, uint8_t* y);
 
 void clamp_f32(int64_t count, const float* x, float lo, float hi, float* y);
 void clamp_u8(int64_t count, const uint8_t* x, uint8_t lo, uint8_t hi, uint8_t* y);

@@ -8,21 +8,20 @@
 
 namespace qinfer::ref {
 
-namespace {
-// [begin, end) of the taps k with 0 <= base + k * dilation < size: only in-bounds taps are
-// visited, so a huge kernel or padding costs no more than the input it covers.
-std::pair<int64_t, int64_t> valid_taps(int64_t base, int64_t dilation, int64_t kernel, int64_t size) {
+std::pair<int64_t, int64_t> pool_valid_taps(int64_t base, int64_t dilation, int64_t kernel, int64_t size) {
   const int64_t begin = base >= 0 ? 0 : (-base + dilation - 1) / dilation;
   const int64_t end = base > size - 1 ? 0 : std::min(kernel, (size - 1 - base) / dilation + 1);
   return {begin, std::max(begin, end)};
 }
 
+namespace {
+
 // Calls visit(iy, ix) for every in-bounds input position of output (oy, ox)'s window.
 template <typename Visit>
 void for_each_window_tap(const Conv2DGeometry& g, int64_t oy, int64_t ox, Visit visit) {
   const int64_t base_y = oy * g.stride_h - g.pad_top, base_x = ox * g.stride_w - g.pad_left;
-  const auto [ky_begin, ky_end] = valid_taps(base_y, g.dilation_h, g.kernel_h, g.in_h);
-  const auto [kx_begin, kx_end] = valid_taps(base_x, g.dilation_w, g.kernel_w, g.in_w);
+  const auto [ky_begin, ky_end] = pool_valid_taps(base_y, g.dilation_h, g.kernel_h, g.in_h);
+  const auto [kx_begin, kx_end] = pool_valid_taps(base_x, g.dilation_w, g.kernel_w, g.in_w);
   for (int64_t ky = ky_begin; ky < ky_end; ++ky)
     for (int64_t kx = kx_begin; kx < kx_end; ++kx) visit(base_y + ky * g.dilation_h, base_x + kx * g.dilation_w);
 }

@@ -2,10 +2,15 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 
 #include "reference/conv.h"
 
 namespace qinfer::ref {
+
+// [begin, end) of the taps k with 0 <= base + k * dilation < size: only in-bounds taps are
+// visited, so a huge kernel or padding costs no more than the input it covers.
+std::pair<int64_t, int64_t> pool_valid_taps(int64_t base, int64_t dilation, int64_t kernel, int64_t size);
 
 // The pooling window shares the convolution geometry (kernel, strides, pads, dilations);
 // in_c == out_c and groups are unused.
@@ -14,6 +19,7 @@ void maxpool2d_f32_nchw(const Conv2DGeometry& g, const float* x, float* y, int64
 // (ONNX MaxPool's Indices output, storage_order 0), or with column_major ((n * C + c) * W + ix) * H + iy.
 void maxpool2d_f32_nchw_indices(const Conv2DGeometry& g, bool column_major, const float* x, float* y, int64_t* indices,
                                 int64_t row_begin, int64_t row_end);
+// uint8 NHWC: max over the window's in-bounds taps, 0 for a window with none.
 void maxpool2d_u8_nhwc(const Conv2DGeometry& g, const uint8_t* x, uint8_t* y, int64_t row_begin,
                        int64_t row_end);
 

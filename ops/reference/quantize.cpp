@@ -1,5 +1,7 @@
 #include "reference/quantize.h"
 
+#include <cstring>
+
 #include "quant_math.h"
 
 namespace qinfer::ref {
@@ -56,6 +58,10 @@ void dequantize_u8_f32(int64_t count, const uint8_t* x, float scale, int32_t zer
 
 void move_layout_u8(const uint8_t* x, uint8_t* y, const Dims4& dims, LayoutMove move) {
   const int64_t count = dims.count();
+  if (move == LayoutMove::None || dims.c == 1 || dims.h * dims.w == 1) {  // both orders are the same
+    std::memcpy(y, x, static_cast<size_t>(count));
+    return;
+  }
   for (int64_t i = 0; i < count; ++i) y[moved_offset(i, dims, move)] = x[i];
 }
 

@@ -188,6 +188,11 @@ void Model::decode_nodes(const fb::Model& m) {
   }
 }
 
+void Model::replace_nodes(std::vector<NodeDesc> nodes) {
+  nodes_ = std::move(nodes);
+  check_graph_order();
+}
+
 // Nodes must be topologically ordered: every input is a constant, a graph input or the output
 // of an earlier node; every tensor is produced once. This also rules out cycles.
 void Model::check_graph_order() {

@@ -39,6 +39,11 @@ struct NodeDesc {
   std::vector<int> inputs;   // -1: absent optional input
   std::vector<int> outputs;
   const fb::Node* fb = nullptr;
+  // Set on a Conv into which the runtime fused the int8 Add that consumed its output
+  // (residual_fusion.h): inputs[3] is the Add's other operand, outputs the Add's, and the Conv's
+  // own (no longer materialized) output tensor is fused_conv_output.
+  const fb::Node* fused_add = nullptr;
+  int fused_conv_output = -1;
 };
 
 class Model {
@@ -53,6 +58,10 @@ class Model {
   const std::vector<int>& inputs() const { return inputs_; }
   const std::vector<int>& outputs() const { return outputs_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
+
+  // Replaces the node list with a result-preserving rewrite of it (plan-time fusions); checks the
+  // order again.
+  void replace_nodes(std::vector<NodeDesc> nodes);
 
   // "node 'name' (Conv)" for messages.
   std::string describe(const NodeDesc& node) const;

@@ -15,6 +15,7 @@
 #include "kernels/kernel.h"
 #include "model.h"
 #include "planner.h"
+#include "residual_fusion.h"
 #include "thread_pool.h"
 
 namespace qinfer {
@@ -36,6 +37,8 @@ struct Arena {
 struct Runtime::Impl {
   Impl(const void* data, size_t size, std::string source, Options opts)
       : model(data, size, std::move(source)), options(std::move(opts)), pool(std::max(1, options.threads)) {
+    // An observer sees every tensor of the qbin's graph: fusing would hide the fused ones.
+    if (options.fuse && !options.observer && residual_fusion_enabled()) model.replace_nodes(fuse_residual_adds(model));
     for (const NodeDesc& n : model.nodes()) kernels.push_back(create_kernel(model, n));
     value_input = value_inputs(model, kernels);
     for (int i : model.inputs()) inputs.push_back(describe_io(model.tensors()[i]));

@@ -82,12 +82,15 @@ inline std::string small_cnn_calib(const std::string& dir, int64_t n) {
   return path;
 }
 
-// The nodes of a qbin that run in int8 and in fp32, as the runtime reports them ("Conv int8").
+// The nodes of a qbin that run in int8 and in fp32, as the runtime reports them ("Conv int8"),
+// unfused (every node of the qbin listed).
 struct NodePrecision {
   std::set<std::string> int8, fp32;
 };
 inline NodePrecision node_precision(const std::string& qbin, const Tensor& input) {
-  const Runtime rt(qbin);
+  Runtime::Options options;
+  options.fuse = false;
+  const Runtime rt(qbin, options);
   NodePrecision p;
   for (const NodeProfile& n : rt.profile({{rt.inputs()[0].name, input}}, 1)) {
     if (n.op.rfind("Quantize ", 0) == 0 || n.op.rfind("Dequantize ", 0) == 0) continue;  // the boundaries

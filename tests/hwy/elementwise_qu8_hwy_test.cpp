@@ -53,7 +53,7 @@ TEST_P(ElementwiseQu8Hwy, MulMatchesReference) {
 }
 
 TEST_P(ElementwiseQu8Hwy, QuantizeAndDequantizeMatchReferenceWithLayoutMoves) {
-  for (const ref::Dims4 d : {ref::Dims4{1, 3, 17, 19}, ref::Dims4{2, 1, 5, 7}, ref::Dims4{1, 5, 23, 13}, ref::Dims4{1, 2, 1, 1}}) {
+  for (const ref::Dims4 d : {ref::Dims4{1, 3, 17, 19}, ref::Dims4{2, 3, 40, 41}, ref::Dims4{2, 1, 5, 7}, ref::Dims4{1, 5, 23, 13}, ref::Dims4{1, 2, 1, 1}}) {
     const int64_t count = d.count();
     std::mt19937 rng(static_cast<uint32_t>(count));
     std::uniform_real_distribution<float> u(-3.0f, 3.0f);

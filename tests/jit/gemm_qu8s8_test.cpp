@@ -110,6 +110,36 @@ TEST_P(GemmQu8s8, OtherTiles) {
   }
 }
 
+// The fused residual Add: every N tail (partial ymm / zmm vectors of R), M tails, strides of R,
+// row slices, zero points and clamps of both steps, tie-rounding and saturating Add multipliers,
+// and the GEMM's special multipliers (huge, NaN, Inf) under the Add.
+TEST_P(GemmQu8s8, ResidualAdd) {
+  for (int64_t n = 1; n <= 70; ++n)
+    GemmTester().m(1 + n % 13).n(n).k(5 + n % 40).residual(AddKind::kSpread, 100, 90, 0, 255).seed(uint32_t(n))
+        .run(variant());
+  for (AddKind kind : {AddKind::kSpread, AddKind::kTies, AddKind::kSaturate})
+    for (int32_t zp : {0, 128, 255}) {
+      GemmTester().m(13).n(67).k(29).y_zero_point(zp).residual(kind, 255 - zp, zp, 0, 255).run(variant());
+      GemmTester().m(9).n(33).k(64).y_zero_point(zp).clamp(zp, 255).residual(kind, zp, 3, 3, 255).parts(3)
+          .run(variant());  // ReLU before and after the Add
+      GemmTester().m(20).n(40).k(19).y_zero_point(zp).residual(kind, 7, 200, 10, 240).lda_pad(3).ldy_pad(5)
+          .ldr_pad(7).parts(4).run(variant());
+    }
+  for (Mult mult : {Mult::kHuge, Mult::kSpecial, Mult::kSaturate})
+    GemmTester().m(11).n(50).k(23).multipliers(mult).residual(AddKind::kSpread, 60, 128, 0, 255).run(variant());
+  GemmTester().m(100).n(256).k(64).residual(AddKind::kSpread, 128, 120, 120, 255).parts(3).ldr_pad(64).run(variant());
+  GemmTester().m(4).n(16).k(0).residual(AddKind::kTies, 1, 2, 0, 255).run(variant());
+}
+
+// Weights beyond one L2 chunk run in column chunks of whole panels (N a multiple of NR), each over
+// balanced row blocks; with a residual Add too, and with row slices and strides.
+TEST_P(GemmQu8s8, ColumnChunksAndBalancedRowBlocks) {
+  GemmTester().m(49).n(256).k(2304).parts(2).run(variant());
+  GemmTester().m(17).n(512).k(1000).lda_pad(3).ldy_pad(5).run(variant());
+  GemmTester().m(33).n(384).k(777).residual(AddKind::kSpread, 9, 130, 0, 255).ldr_pad(4).parts(3).run(variant());
+  GemmTester().m(9).n(96).k(4611).y_zero_point(0).clamp(0, 200).run(variant());
+}
+
 TEST_P(GemmQu8s8, EmptyShapes) {
   GemmTester().m(0).n(16).k(8).run(variant());
   GemmTester().m(4).n(16).k(0).run(variant());   // acc = bias only

@@ -2,8 +2,11 @@
 // shape, packs them for one variant, runs the rows in several slices (as threads would) on a
 // strided A and Y, and compares every output byte with ref::gemm_qu8s8. Bytes of Y outside the
 // M x N result (row padding) must keep their sentinel. Failures print the shape and the kernel.
+// With .residual(...) the GEMM fuses an int8 Add with a random strided R (Qu8s8GemmOptions::residual)
+// and the reference is ref::gemm_qu8s8 followed by ref::add_qu8_flat.
 //
 //   GemmTester().m(7).n(33).k(19).a_zero_point(128).y_zero_point(3).clamp(0, 255).run(variant);
+//   GemmTester().m(7).n(33).k(19).residual(AddKind::kSpread, 77, 90, 0, 255).ldr_pad(3).run(variant);
 #pragma once
 
 #include <gtest/gtest.h>
@@ -19,6 +22,7 @@
 
 #include "gemm_qu8s8_packed.h"
 #include "jit/cpu.h"
+#include "reference/elementwise.h"
 #include "reference/gemm.h"
 
 namespace qinfer::testing {
@@ -47,6 +51,9 @@ inline bool runs_here(const GemmVariant& v) {
 // range of vcvtps2dq) clamp almost everything; kSpecial mixes 0, -0, negative, denormal, NaN, +-Inf
 // and FLT_MAX with spread values.
 enum class Mult { kSpread, kTies, kSaturate, kHuge, kSpecial };
+// Multipliers of the fused residual Add: kSpread (typical s_a / s_y, s_b / s_y), kTies (0.5 and
+// 0.25: sums land exactly on .5), kSaturate (large: most outputs clamp).
+enum class AddKind { kNone, kSpread, kTies, kSaturate };
 
 class GemmTester {
  public:
@@ -63,6 +70,12 @@ class GemmTester {
   GemmTester& parts(int v) { parts_ = v; return *this; }           // row slices, random cuts
   GemmTester& tile(int mr, int nr) { mr_ = mr, nr_ = nr; return *this; }
   GemmTester& seed(uint32_t v) { seed_ = v; return *this; }
+  // Fused residual Add: R's zero point, the Add output's zero point and clamp.
+  GemmTester& residual(AddKind kind, int32_t r_zp, int32_t out_zp, int32_t lo, int32_t hi) {
+    add_ = kind, r_zp_ = r_zp, add_zp_ = out_zp, add_min_ = lo, add_max_ = hi;
+    return *this;
+  }
+  GemmTester& ldr_pad(int64_t v) { ldr_pad_ = v; return *this; }  // ld_residual = N + pad
 
   std::string describe() const {
     std::ostringstream s;
@@ -70,6 +83,9 @@ class GemmTester {
       << "," << y_max_ << "] mult=" << static_cast<int>(mult_) << (bias_ ? "" : " no-bias") << " lda=K+" << lda_pad_
       << " ldy=N+" << ldy_pad_ << " parts=" << parts_ << " seed=" << seed_;
     if (mr_) s << " tile=" << mr_ << "x" << nr_;
+    if (add_ != AddKind::kNone)
+      s << " residual add=" << static_cast<int>(add_) << " r_zp=" << r_zp_ << " out_zp=" << add_zp_ << " clamp=["
+        << add_min_ << "," << add_max_ << "] ldr=N+" << ldr_pad_;
     return s.str();
   }
 
@@ -96,6 +112,14 @@ class GemmTester {
     options.isa = variant.isa;
     options.avxvnni_as_evex = variant.evex;
     options.mr = mr_, options.nr = nr_;
+    const int64_t ldr = n_ + ldr_pad_;
+    std::vector<uint8_t> r;  // R exactly as large as its last row needs
+    if (add_ != AddKind::kNone) {
+      options.residual = true;
+      options.residual_add = add_params(rng);
+      r.resize(static_cast<size_t>(m_ > 0 ? (m_ - 1) * ldr + n_ : 0));
+      for (auto& v : r) v = static_cast<uint8_t>(byte(rng));
+    }
     const PackedQu8s8Gemm packed = pack_qu8s8_gemm(b.data(), bias_ptr, mult.data(), n_, k_, a_zp_, y_zp_, y_min_,
                                                    y_max_, options);
     const std::string where = std::string(variant.name) + " (" + qu8s8_gemm_variant_name(packed) + ") " + describe();
@@ -111,11 +135,15 @@ class GemmTester {
     for (int i = 1; i < parts_; ++i) cuts.push_back(cut(rng));
     std::sort(cuts.begin(), cuts.end());
     for (size_t i = 0; i + 1 < cuts.size(); ++i)
-      run_qu8s8_gemm(packed, m_, a.data(), lda, y.data(), ldy, cuts[i], cuts[i + 1]);
+      run_qu8s8_gemm(packed, m_, a.data(), lda, y.data(), ldy, cuts[i], cuts[i + 1], r.empty() ? nullptr : r.data(),
+                     ldr);
 
     std::vector<uint8_t> y_ref(static_cast<size_t>(m_ * n_));
     ref::gemm_qu8s8(m_, n_, k_, a_dense.data(), a_zp_, b.data(), bias_ptr, mult.data(), y_zp_, y_min_, y_max_,
                     y_ref.data(), 0, m_);
+    if (add_ != AddKind::kNone)
+      for (int64_t i = 0; i < m_; ++i)
+        ref::add_qu8_flat(n_, y_ref.data() + i * n_, r.data() + i * ldr, options.residual_add, y_ref.data() + i * n_);
     int reported = 0;
     for (int64_t i = 0; i < m_ && reported < 5; ++i) {
       for (int64_t j = 0; j < ldy && i * ldy + j < static_cast<int64_t>(y.size()) && reported < 5; ++j) {
@@ -133,6 +161,13 @@ class GemmTester {
   // Rough spread of the accumulators: sqrt(K) * rms(a - zp) * rms(b).
   double accumulator_spread() const {
     return std::sqrt(static_cast<double>(std::max<int64_t>(k_, 1))) * 110.0 * 74.0;
+  }
+  ref::AddQu8Params add_params(std::mt19937& rng) const {
+    std::uniform_real_distribution<double> jitter(0.5, 2.0);
+    float ma = 0.5f, mb = 0.25f;
+    if (add_ == AddKind::kSpread) ma = static_cast<float>(jitter(rng) * 0.6), mb = static_cast<float>(jitter(rng) * 0.4);
+    if (add_ == AddKind::kSaturate) ma = static_cast<float>(jitter(rng) * 40.0), mb = static_cast<float>(jitter(rng) * 30.0);
+    return {y_zp_, r_zp_, add_zp_, ma, mb, add_min_, add_max_};
   }
   std::vector<float> make_multipliers(std::mt19937& rng) const {
     const double spread = accumulator_spread();
@@ -163,6 +198,9 @@ class GemmTester {
   int parts_ = 1;
   int mr_ = 0, nr_ = 0;
   uint32_t seed_ = 1;
+  AddKind add_ = AddKind::kNone;
+  int32_t r_zp_ = 0, add_zp_ = 0, add_min_ = 0, add_max_ = 255;
+  int64_t ldr_pad_ = 0;
 };
 
 }  // namespace qinfer::testing

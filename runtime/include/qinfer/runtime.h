@@ -49,6 +49,10 @@ class Runtime {
     // Called after every node with each tensor it produced (calibration, debugging). The view
     // is valid only during the call. Slows run(): leave empty in production.
     std::function<void(const TensorView&)> observer;
+    // Plan-time fusions that keep every output byte (an int8 Add into the Conv producing one of its
+    // operands). Off, or with an observer, or with QINFER_FUSE=0: every node of the qbin runs, and
+    // profile() lists it, on its own.
+    bool fuse = true;
   };
 
   // Loads and verifies a model file; throws Error naming the file and the rule it breaks.

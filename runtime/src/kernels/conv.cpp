@@ -8,8 +8,11 @@
 #include "kernels/node_check.h"
 #include "conv_f32_fast.h"
 #include "dwconv_qu8s8_hwy.h"
+#include "elementwise_qu8_hwy.h"
+#include "kernels/im2col_u8.h"
 #include "kernels/int8_gemm.h"
 #include "reference/conv.h"
+#include "reference/elementwise.h"
 
 namespace qinfer {
 
@@ -22,13 +25,20 @@ bool int8_reference_forced() {
 }
 
 constexpr int64_t kIm2colTileRows = 32;  // output pixels per im2col tile of the int8 GEMM path
+// Up to this many bytes, a thread's whole share of the im2col matrix is one tile: with few output
+// pixels and a large K x N (ResNet's layer4) the GEMM then streams its weights once, not per 32 rows.
+constexpr int64_t kIm2colWholeBytes = 512 * 1024;
+// Output pixels per GEMM call of a 1x1 conv with a fused residual Add: the conv's bytes of one block
+// stay in cache for the Add (24 rows: whole tiles of 8, 6 and 4 rows).
+constexpr int64_t kResidualTileRows = 24;
 size_t round64(size_t v) { return (v + 63) / 64 * 64; }
 
 class ConvKernel : public Kernel {
  public:
   ConvKernel(const Model& model, const NodeDesc& node) : check_(model, node) {
     check_.expect_version(1);
-    check_.expect_arity(2, 3, 1);
+    fused_add_ = node.fused_add != nullptr;
+    check_.expect_arity(2, fused_add_ ? 4 : 3, 1);
     const fb::ConvOptions* o = check_.options<fb::ConvOptions>("ConvOptions");
     kernel_ = check_.ints(o->kernel(), 2, 1, 0, "kernel");
     strides_ = check_.ints(o->strides(), 2, 1, 1, "strides");
@@ -40,7 +50,8 @@ class ConvKernel : public Kernel {
 
     const TensorDesc& x = check_.input(0);
     const TensorDesc& w = check_.input(1);
-    const TensorDesc& y = check_.output(0);
+    // With a fused Add the conv's own result is the no longer materialized tensor the Add read.
+    const TensorDesc& y = fused_add_ ? model.tensors()[node.fused_conv_output] : check_.output(0);
     check_.expect_constant(w, "weight");
     if (w.dims.size() != 4) check_.fail("weight '" + w.name + "' has rank " + std::to_string(w.dims.size()) + ", expected 4 (O, I, KH, KW)");
     if (kernel_[0] == 0) kernel_ = {w.dims[2], w.dims[3]};
@@ -57,6 +68,7 @@ class ConvKernel : public Kernel {
     bias_ = b ? b->constant : nullptr;
 
     quantized_ = x.dtype != DType::Float32;
+    if (fused_add_ && (!quantized_ || groups_ != 1)) check_.fail("a fused Add needs an int8 conv with group 1");
     if (!quantized_) {
       for (const TensorDesc* t : {&x, &w, &y}) check_.expect_dtype(*t, DType::Float32, "tensor");
       if (b) check_.expect_dtype(*b, DType::Float32, "bias");
@@ -87,6 +99,7 @@ class ConvKernel : public Kernel {
       const float sw = w.quant.scale[w.quant.scale.size() == 1 ? 0 : c];
       multipliers_.push_back(qmath::requant_multiplier(x.quant.scale[0], sw, y.quant.scale[0]));
     }
+    if (fused_add_) init_residual(y);
     if (int8_reference_forced()) return;
     const auto* wq = reinterpret_cast<const int8_t*>(weights_);
     const auto* bq = reinterpret_cast<const int32_t*>(bias_);
@@ -94,7 +107,8 @@ class ConvKernel : public Kernel {
       // OHWI weights are already B [OC, KH*KW*IC], row-major.
       int8_mode_ = Int8Mode::kGemm;
       gemm_k_ = kernel_[0] * kernel_[1] * in_c_per_group_;
-      gemm_q8_.pack(out_c_, gemm_k_, wq, x_zero_point_, bq, multipliers_.data(), y_zero_point_, y_min_, y_max_);
+      gemm_q8_.pack(out_c_, gemm_k_, wq, x_zero_point_, bq, multipliers_.data(), y_zero_point_, y_min_, y_max_,
+                    fused_add_ && residual_vector_ ? &residual_ : nullptr);
     } else if (groups_ == out_c_ && in_c_per_group_ == 1) {
       int8_mode_ = Int8Mode::kDepthwise;
       packed_dw_ = q8::dwconv_qu8s8_pack(out_c_, kernel_[0], kernel_[1], wq, bq, multipliers_.data(), x_zero_point_,
@@ -111,7 +125,10 @@ class ConvKernel : public Kernel {
     const int64_t oh = ref::conv_out_extent(x[2], kernel_[0], strides_[0], pads_[0], pads_[2], dilations_[0]);
     const int64_t ow = ref::conv_out_extent(x[3], kernel_[1], strides_[1], pads_[1], pads_[3], dilations_[1]);
     if (oh <= 0 || ow <= 0) check_.fail("input " + shape_string(x) + " is smaller than the (dilated) kernel after padding");
-    return {Shape{x[0], out_c_, oh, ow}};
+    Shape y{x[0], out_c_, oh, ow};
+    if (fused_add_ && *in[3] != y)
+      check_.fail("fused residual input " + shape_string(*in[3]) + " does not match the conv output " + shape_string(y));
+    return {y};
   }
 
   int64_t macs(const std::vector<const Shape*>&, const std::vector<const Shape*>& out) const override {
@@ -123,7 +140,11 @@ class ConvKernel : public Kernel {
                        int threads) const override {
     if (quantized_) {
       if (int8_mode_ != Int8Mode::kGemm) return 0;
-      return int8_part_bytes() * static_cast<size_t>(std::max(threads, 1));
+      // run() splits into pool.threads() parts: `threads`, or 1 for a node the plan runs serially.
+      const int64_t m = (*out[0])[0] * (*out[0])[2] * (*out[0])[3];
+      const int parts = std::max(threads, 1);
+      return std::max(int8_part_bytes(im2col_tile_rows(m, 1)),
+                      int8_part_bytes(im2col_tile_rows(m, parts)) * static_cast<size_t>(parts));
     }
     (void)out;
     return f32::conv2d_f32_scratch_bytes(geometry(*in[0], *out[0]), threads);
@@ -146,8 +167,9 @@ class ConvKernel : public Kernel {
     const auto* wp = reinterpret_cast<const int8_t*>(weights_);
     const auto* bp = reinterpret_cast<const int32_t*>(bias_);
     auto* yp = static_cast<uint8_t*>(io.outputs[0]);
+    const auto* rp = fused_add_ ? static_cast<const uint8_t*>(io.inputs[3]) : nullptr;
     if (int8_mode_ == Int8Mode::kGemm) {
-      run_int8_gemm(g, xp, yp, io.scratch, pool);
+      run_int8_gemm(g, xp, rp, yp, io.scratch, pool);
       return;
     }
     if (int8_mode_ == Int8Mode::kDepthwise) {
@@ -156,6 +178,10 @@ class ConvKernel : public Kernel {
     }
     pool.parallel_for(g.rows(), [&](int64_t b, int64_t e) {
       ref::conv2d_qu8s8_nhwc(g, xp, x_zero_point_, wp, bp, multipliers_.data(), y_zero_point_, y_min_, y_max_, yp, b, e);
+      if (rp) {  // the fused Add, in place over the rows just written
+        const int64_t row = g.out_w * g.out_c;
+        ref::add_qu8_flat((e - b) * row, yp + b * row, rp + b * row, residual_, yp + b * row);
+      }
     });
   }
 
@@ -166,56 +192,101 @@ class ConvKernel : public Kernel {
     return kernel_[0] == 1 && kernel_[1] == 1 && strides_[0] == 1 && strides_[1] == 1 && pads_[0] == 0 &&
            pads_[1] == 0 && pads_[2] == 0 && pads_[3] == 0;
   }
-  // Scratch of one part: the GEMM's packed-A chunk, plus an im2col tile unless the conv is 1x1.
-  size_t int8_part_bytes() const {
+  // Scratch of one part: the GEMM's packed-A chunk, an im2col tile unless the conv is 1x1, and
+  // with a fused Add the tile of conv results the Add reads.
+  size_t int8_part_bytes(int64_t tile_rows) const {
     size_t bytes = round64(gemm_q8_.scratch_bytes());
-    if (!pointwise()) bytes += round64(static_cast<size_t>(kIm2colTileRows * gemm_k_));
+    if (!pointwise()) bytes += round64(static_cast<size_t>(tile_rows * gemm_k_));
+    if (fused_add_ && !gemm_q8_.fuses_residual())
+      bytes += round64(static_cast<size_t>(std::max(tile_rows, kResidualTileRows) * out_c_));
     return bytes;
+  }
+  // Output pixels per im2col tile for m pixels split over `parts`.
+  int64_t im2col_tile_rows(int64_t m, int parts) const {
+    const int64_t share = (m + parts - 1) / parts;
+    return share * gemm_k_ <= kIm2colWholeBytes ? std::max(share, kIm2colTileRows) : kIm2colTileRows;
+  }
+
+  // The Add fused into this conv (residual_fusion.h): its parameters exactly as the int8 Add kernel
+  // derives them (kernels/elementwise.cpp), with the conv's result as operand a (the sum of the two
+  // rounded products does not depend on the operand order).
+  void init_residual(const TensorDesc& conv_out) {
+    const TensorDesc& r = check_.input(3);
+    const TensorDesc& out = check_.output(0);
+    for (const TensorDesc* t : {&r, &out}) {
+      check_.expect_dtype(*t, DType::UInt8, "fused Add tensor");
+      check_.expect_layout(*t, fb::Layout::NHWC, "fused Add tensor");
+      check_.expect_per_tensor(*t, "fused Add tensor");
+    }
+    const fb::AddOptions* o = check_.node().fused_add->options_as<fb::AddOptions>();
+    if (!o) check_.fail("fused Add has no AddOptions");
+    const qmath::QRange range = quantized_clamp(out, fused_clamp(check_, o->activation(), o->clip_min(), o->clip_max()));
+    residual_ = {conv_out.quant.zero_point[0], r.quant.zero_point[0], out.quant.zero_point[0],
+                 static_cast<float>(double(conv_out.quant.scale[0]) / out.quant.scale[0]),
+                 static_cast<float>(double(r.quant.scale[0]) / out.quant.scale[0]), range.lo, range.hi};
+    // As the Add kernel: QINFER_ISA=ref and multipliers the vector form does not take use the reference.
+    residual_vector_ = !int8_reference_forced() && std::isfinite(residual_.a_multiplier) &&
+                       std::isfinite(residual_.b_multiplier);
+  }
+
+  // y = Add(conv, residual) over `count` bytes (conv is a scratch tile, never y).
+  void add_residual(int64_t count, const uint8_t* conv, const uint8_t* residual, uint8_t* y) const {
+    if (residual_vector_)
+      q8::add_qu8_hwy(count, conv, residual, residual_, y);
+    else
+      ref::add_qu8_flat(count, conv, residual, residual_, y);
   }
 
   // group == 1 int8 conv as GEMM: 1x1 stride-1 unpadded directly on the NHWC input, otherwise
-  // through im2col tiles (padding taps hold the input zero point, which contributes exactly 0).
-  void run_int8_gemm(const ref::Conv2DGeometry& g, const uint8_t* xp, uint8_t* yp, void* scratch,
+  // through im2col tiles (kernels/im2col_u8.h). With a fused Add (rp != null) each GEMM block
+  // writes into a scratch tile, and the Add reads it from cache and writes the output.
+  void run_int8_gemm(const ref::Conv2DGeometry& g, const uint8_t* xp, const uint8_t* rp, uint8_t* yp, void* scratch,
                      ThreadPool& pool) const {
-    const int64_t m = g.batch * g.out_h * g.out_w;
+    const int64_t m = g.batch * g.out_h * g.out_w, n = g.out_c;
     const int parts = pool.threads();
-    const size_t part_bytes = int8_part_bytes();
+    const int64_t tile_rows = im2col_tile_rows(m, parts);
+    const size_t part_bytes = int8_part_bytes(tile_rows);
+    const size_t gemm_bytes = round64(gemm_q8_.scratch_bytes());
+    const size_t im2col_bytes = pointwise() ? 0 : round64(static_cast<size_t>(tile_rows * gemm_k_));
     auto* sbase = static_cast<uint8_t*>(scratch);
-    if (pointwise()) {
+    if (pointwise() && (!rp || gemm_q8_.fuses_residual())) {  // the JIT adds R in its epilogue
       pool.parallel_for(parts, [&](int64_t b, int64_t e) {
         for (int64_t p = b; p < e; ++p)
-          gemm_q8_.run(m, xp, gemm_k_, yp, g.out_c, m * p / parts, m * (p + 1) / parts,
-                             sbase + static_cast<size_t>(p) * part_bytes);
+          gemm_q8_.run(m, xp, gemm_k_, yp, n, m * p / parts, m * (p + 1) / parts,
+                       sbase + static_cast<size_t>(p) * part_bytes, rp, n);
       });
       return;
     }
-    const int64_t tiles = (m + kIm2colTileRows - 1) / kIm2colTileRows;
-    const size_t gemm_bytes = round64(gemm_q8_.scratch_bytes());
-    const int64_t ic = g.in_c;
+    if (pointwise()) {
+      pool.parallel_for(parts, [&](int64_t b, int64_t e) {
+        for (int64_t p = b; p < e; ++p) {
+          uint8_t* part = sbase + static_cast<size_t>(p) * part_bytes;
+          uint8_t* ytile = part + gemm_bytes;
+          for (int64_t m0 = m * p / parts, end = m * (p + 1) / parts; m0 < end; m0 += kResidualTileRows) {
+            const int64_t rows = std::min(kResidualTileRows, end - m0);
+            gemm_q8_.run(rows, xp + m0 * gemm_k_, gemm_k_, ytile, n, 0, rows, part);
+            add_residual(rows * n, ytile, rp + m0 * n, yp + m0 * n);
+          }
+        }
+      });
+      return;
+    }
+    const int64_t tiles = (m + tile_rows - 1) / tile_rows;
     const uint8_t zp = static_cast<uint8_t>(x_zero_point_);
     pool.parallel_for(parts, [&](int64_t b, int64_t e) {
       for (int64_t p = b; p < e; ++p) {
         uint8_t* part = sbase + static_cast<size_t>(p) * part_bytes;
         uint8_t* tile = part + gemm_bytes;
+        uint8_t* ytile = tile + im2col_bytes;
         for (int64_t t = tiles * p / parts; t < tiles * (p + 1) / parts; ++t) {
-          const int64_t m0 = t * kIm2colTileRows, rows = std::min(kIm2colTileRows, m - m0);
-          for (int64_t r = 0; r < rows; ++r) {
-            const int64_t pix = m0 + r;
-            const int64_t n = pix / (g.out_h * g.out_w), rem = pix % (g.out_h * g.out_w);
-            const int64_t oy = rem / g.out_w, ox = rem % g.out_w;
-            uint8_t* dst = tile + r * gemm_k_;
-            for (int64_t ky = 0; ky < g.kernel_h; ++ky) {
-              const int64_t iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
-              for (int64_t kx = 0; kx < g.kernel_w; ++kx, dst += ic) {
-                const int64_t ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
-                if (iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w)
-                  std::memset(dst, zp, static_cast<size_t>(ic));
-                else
-                  std::memcpy(dst, xp + ((n * g.in_h + iy) * g.in_w + ix) * ic, static_cast<size_t>(ic));
-              }
-            }
+          const int64_t m0 = t * tile_rows, rows = std::min(tile_rows, m - m0);
+          im2col_u8(g, xp, zp, m0, rows, tile);
+          if (!rp || gemm_q8_.fuses_residual()) {
+            gemm_q8_.run(rows, tile, gemm_k_, yp + m0 * n, n, 0, rows, part, rp ? rp + m0 * n : nullptr, n);
+            continue;
           }
-          gemm_q8_.run(rows, tile, gemm_k_, yp + m0 * g.out_c, g.out_c, 0, rows, part);
+          gemm_q8_.run(rows, tile, gemm_k_, ytile, n, 0, rows, part);
+          add_residual(rows * n, ytile, rp + m0 * n, yp + m0 * n);
         }
       }
     });
@@ -255,6 +326,9 @@ class ConvKernel : public Kernel {
   std::vector<float> multipliers_;
   std::vector<float> packed_f32_;  // fp32 weights packed for f32::conv2d_f32_run_part
   Int8Mode int8_mode_ = Int8Mode::kReference;
+  bool fused_add_ = false;          // a following int8 Add is fused (NodeDesc::fused_add)
+  ref::AddQu8Params residual_{};    // that Add's arithmetic, the conv's result as operand a
+  bool residual_vector_ = false;
   int64_t gemm_k_ = 0;              // KH * KW * IC (group 1)
   Int8Gemm gemm_q8_;                // group-1 int8 weights as GEMM B (JIT or Highway)
   q8::PackedDwQu8s8 packed_dw_;     // depthwise int8 weights for q8::dwconv_qu8s8_run

@@ -3,6 +3,8 @@
 // this CPU, otherwise the Highway kernel (ops/gemm_qu8s8_hwy.h). All are bit-identical.
 // QINFER_ISA=hwy skips the JIT (to compare it with the portable kernel); QINFER_ISA=ref is
 // handled by the callers, which then keep the scalar reference.
+// A residual Add (pack's `residual`) is fused into the JIT kernels' epilogue; the Highway kernel
+// does not fuse it (fuses_residual() is false), the caller then applies the Add itself.
 #pragma once
 
 #include <cstdint>
@@ -19,11 +21,13 @@ class Int8Gemm {
  public:
   // B [n, k] row-major int8 (zero point 0), bias int32 [n] or null, multiplier float [n].
   void pack(int64_t n, int64_t k, const int8_t* b, int32_t a_zero_point, const int32_t* bias, const float* multiplier,
-            int32_t y_zero_point, int32_t y_min, int32_t y_max) {
+            int32_t y_zero_point, int32_t y_min, int32_t y_max, const ref::AddQu8Params* residual = nullptr) {
     const char* isa = std::getenv("QINFER_ISA");
     if (!(isa && std::strcmp(isa, "hwy") == 0)) {
+      Qu8s8GemmOptions options;
+      if (residual) options.residual = true, options.residual_add = *residual;
       auto jit = std::make_unique<PackedQu8s8Gemm>(
-          pack_qu8s8_gemm(b, bias, multiplier, n, k, a_zero_point, y_zero_point, y_min, y_max));
+          pack_qu8s8_gemm(b, bias, multiplier, n, k, a_zero_point, y_zero_point, y_min, y_max, options));
       if (qu8s8_gemm_isa(*jit) != Isa::kRef) {
         jit_ = std::move(jit);
         return;
@@ -32,13 +36,15 @@ class Int8Gemm {
     hwy_ = q8::qu8s8_gemm_pack(n, k, b, k, a_zero_point, bias, multiplier, y_zero_point, y_min, y_max);
   }
 
+  bool fuses_residual() const { return jit_ && jit_->residual; }
   size_t scratch_bytes() const { return jit_ ? 0 : q8::qu8s8_gemm_scratch_bytes(hwy_); }
 
-  // Rows [row_begin, row_end); `scratch` holds scratch_bytes() bytes private to this call.
+  // Rows [row_begin, row_end); `scratch` holds scratch_bytes() bytes private to this call. When
+  // fuses_residual(), R[i, nn] = residual[i * ld_residual + nn] is added (required then).
   void run(int64_t m, const uint8_t* a, int64_t lda, uint8_t* y, int64_t ldy, int64_t row_begin, int64_t row_end,
-           void* scratch) const {
+           void* scratch, const uint8_t* residual = nullptr, int64_t ld_residual = 0) const {
     if (jit_)
-      run_qu8s8_gemm(*jit_, m, a, lda, y, ldy, row_begin, row_end);
+      run_qu8s8_gemm(*jit_, m, a, lda, y, ldy, row_begin, row_end, residual, ld_residual);
     else
       q8::qu8s8_gemm_run(hwy_, m, a, lda, y, ldy, row_begin, row_end, scratch);
   }

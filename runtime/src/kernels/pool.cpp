@@ -1,6 +1,10 @@
 // MaxPool: fp32 NCHW or uint8 NHWC (max commutes with the monotonic quantization).
+#include <cstdlib>
+#include <cstring>
+
 #include "kernels/kernel.h"
 #include "kernels/node_check.h"
+#include "pool_qu8_hwy.h"
 #include "reference/pool.h"
 
 namespace qinfer {
@@ -50,6 +54,8 @@ class MaxPoolKernel : public Kernel {
     check_.expect_layout(y, fb::Layout::NHWC, "output");
     if (x.quant.scale != y.quant.scale || x.quant.zero_point != y.quant.zero_point)
       check_.fail("int8 MaxPool needs identical input and output quantization");
+    const char* isa = std::getenv("QINFER_ISA");  // QINFER_ISA=ref keeps the scalar reference
+    vector_ = !(isa && std::strcmp(isa, "ref") == 0);
   }
 
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
@@ -81,7 +87,9 @@ class MaxPoolKernel : public Kernel {
       return;
     }
     pool.parallel_for(g.rows(), [&](int64_t b, int64_t e) {
-      if (quantized_)
+      if (quantized_ && vector_)
+        q8::maxpool2d_u8_nhwc_hwy(g, static_cast<const uint8_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]), b, e);
+      else if (quantized_)
         ref::maxpool2d_u8_nhwc(g, static_cast<const uint8_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]), b, e);
       else
         ref::maxpool2d_f32_nchw(g, static_cast<const float*>(io.inputs[0]), static_cast<float*>(io.outputs[0]), b, e);
@@ -92,6 +100,7 @@ class MaxPoolKernel : public Kernel {
   NodeCheck check_;
   std::vector<int64_t> kernel_, strides_, pads_, dilations_;
   bool ceil_mode_ = false, quantized_ = false, plain_u8_ = false, indices_ = false, column_major_ = false;
+  bool vector_ = false;
 };
 
 // GlobalAveragePool: fp32 NCHW, or uint8 NHWC requantized to the output's own scale.
