@@ -5,6 +5,10 @@
 #include <cassert>
 #include <cstring>
 
+// Also compile the AVX-512 VNNI target (vpdpwssd: the pair product and the add in one instruction).
+#ifndef HWY_WANT_AVX3_DL
+#define HWY_WANT_AVX3_DL
+#endif
 #ifndef HWY_DISABLED_TARGETS
 #define HWY_DISABLED_TARGETS (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128 | HWY_RVV)
 #endif
@@ -74,13 +78,14 @@ HWY_INLINE void DwPixel(const PackedDwQu8s8& p, const ref::Conv2DGeometry& g, co
   }
 }
 
-void DwRun(const PackedDwQu8s8& p, const ref::Conv2DGeometry& g, const uint8_t* x, uint8_t* y, int64_t row_begin,
-           int64_t row_end) {
+// Channels [c_begin, C) of every output pixel, any geometry.
+void DwRunGeneral(const PackedDwQu8s8& p, const ref::Conv2DGeometry& g, const uint8_t* x, uint8_t* y,
+                  int64_t row_begin, int64_t row_end, int64_t c_begin) {
   const hn::ScalableTag<int32_t> d;
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   const int64_t C = g.in_c;
-  const int64_t full4 = C / (4 * L) * (4 * L);
-  const int64_t full1 = C / L * L;
+  const int64_t full4 = c_begin + (C - c_begin) / (4 * L) * (4 * L);
+  const int64_t full1 = c_begin + (C - c_begin) / L * L;
   const size_t tail = static_cast<size_t>(C - full1);
   for (int64_t row = row_begin; row < row_end; ++row) {
     const int64_t n = row / g.out_h, oy = row % g.out_h;
@@ -96,7 +101,7 @@ void DwRun(const PackedDwQu8s8& p, const ref::Conv2DGeometry& g, const uint8_t* 
       while (kx0 < kx1 && ix0 + kx0 * g.dilation_w < 0) ++kx0;
       while (kx1 > kx0 && ix0 + (kx1 - 1) * g.dilation_w >= g.in_w) --kx1;
       uint8_t* out = y + ((n * g.out_h + oy) * g.out_w + ox) * C;
-      int64_t c0 = 0;
+      int64_t c0 = c_begin;
       if (ky0 == 0 && ky1 == g.kernel_h && kx0 == 0 && kx1 == g.kernel_w) {
         for (; c0 < full4; c0 += 4 * L) DwPixel<4, true>(p, g, xrow0, iy0, ix0, ky0, ky1, kx0, kx1, c0, 0, out);
         for (; c0 < full1; c0 += L) DwPixel<1, true>(p, g, xrow0, iy0, ix0, ky0, ky1, kx0, kx1, c0, 0, out);
@@ -110,6 +115,149 @@ void DwRun(const PackedDwQu8s8& p, const ref::Conv2DGeometry& g, const uint8_t* 
   }
 }
 
+
+// ---- Fast path: KH x KW (3 or 5), stride 1 or 2, dilation 1, whole L-channel blocks ----
+// Kernel rows are paired: one int32 lane holds (x[row 2g][c], x[row 2g+1][c]) as an int16 pair and
+// one pmaddwd/vpdpwssd applies two taps (p.wpair holds the matching weight pairs; an odd last row
+// pairs with a zero weight). Widened input columns are kept in registers and reused by the next
+// output pixels (a column serves KW/S pixels). Rows outside the image point at p.zrow (x_zp bytes)
+// with a column step of 0, so every pixel uses bias_interior (zero point folded in at pack time).
+
+// Input rows of one output row: address of column 0 and the byte step per column (C, or 0 in padding).
+template <int KH>
+struct DwRows {
+  const uint8_t* base[KH];
+  int64_t step[KH];
+};
+
+template <int KH, class D>
+HWY_INLINE hn::Vec<D> DwColumn(D d, const DwRows<KH>& rows, int g, int64_t ix, int64_t c0) {
+  const hn::Rebind<uint8_t, D> d8;
+  const int r0 = 2 * g;
+  const auto lo = hn::PromoteTo(d, hn::LoadU(d8, rows.base[r0] + ix * rows.step[r0] + c0));
+  if (r0 + 1 == KH) return lo;  // odd last row: the high half stays 0
+  const auto hi = hn::PromoteTo(d, hn::LoadU(d8, rows.base[r0 + 1] + ix * rows.step[r0 + 1] + c0));
+  return hn::Or(lo, hn::ShiftLeft<16>(hi));
+}
+
+// Column ix, or the zero-point column when ix is outside [0, in_w) (border pixels only).
+template <int KH, class D>
+HWY_INLINE hn::Vec<D> DwColumnChecked(D d, const PackedDwQu8s8& p, const DwRows<KH>& rows, int g, int64_t ix,
+                                      int64_t in_w, int64_t c0) {
+  if (ix >= 0 && ix < in_w) return DwColumn<KH>(d, rows, g, ix, c0);
+  const hn::Rebind<uint8_t, D> d8;
+  const auto z = hn::PromoteTo(d, hn::LoadU(d8, p.zrow.data() + c0));
+  return 2 * g + 1 == KH ? z : hn::Or(z, hn::ShiftLeft<16>(z));
+}
+
+// acc = bias + every pair of taps of the columns in `col` (input columns ix0 .. ix0 + KW - 1).
+template <int G, int KW, class D>
+HWY_INLINE hn::Vec<D> DwTaps(D d, const hn::Vec<D> (&col)[KW][G], const hn::Vec<D> (&w)[G * KW], hn::Vec<D> acc) {
+  for (int kx = 0; kx < KW; ++kx)
+    for (int g = 0; g < G; ++g) acc = PairDotVV(d, col[kx][g], w[g * KW + kx], acc);
+  return acc;
+}
+
+template <int KH, int KW, int S>
+HWY_NOINLINE void DwRowBlock(const PackedDwQu8s8& p, const DwRows<KH>& rows, int64_t in_w, int64_t pad_left,
+                             int64_t c0, int64_t out_w, int64_t out_c, uint8_t* HWY_RESTRICT yrow) {
+  constexpr int G = (KH + 1) / 2;
+  const hn::ScalableTag<int32_t> d;
+  using V = hn::Vec<decltype(d)>;
+  V w[G * KW];
+  for (int i = 0; i < G * KW; ++i) w[i] = hn::LoadU(d, p.wpair.data() + i * p.cpad + c0);
+  const V bias = hn::LoadU(d, p.bias_interior.data() + c0);
+  const RequantVec<decltype(d)> rq(d, p.multiplier.data() + c0, p.y_zero_point, p.y_min, p.y_max);
+  V col[KW][G];
+  // Interior pixels [ox_a, ox_b): all KW columns inside [0, in_w). The others check each column.
+  int64_t ox_a = (pad_left + S - 1) / S, ox_b = in_w - KW + pad_left >= 0 ? (in_w - KW + pad_left) / S + 1 : 0;
+  ox_a = std::min(ox_a, out_w);
+  ox_b = std::max(std::min(ox_b, out_w), ox_a);
+  for (int64_t ox = 0; ox < out_w; ++ox) {
+    if (ox == ox_a) ox = ox_b;  // the interior loop below
+    if (ox == out_w) break;
+    for (int kx = 0; kx < KW; ++kx)
+      for (int g = 0; g < G; ++g) col[kx][g] = DwColumnChecked<KH>(d, p, rows, g, ox * S - pad_left + kx, in_w, c0);
+    rq.Store(d, DwTaps<G, KW>(d, col, w, bias), yrow + ox * out_c + c0);
+  }
+  if (ox_a == ox_b) return;
+  // Local row pointers at the current pixel's first column (the compiler keeps them in registers).
+  const hn::Rebind<uint8_t, decltype(d)> d8;
+  const uint8_t* px[KH];
+  int64_t st[KH];
+  for (int r = 0; r < KH; ++r) st[r] = rows.step[r], px[r] = rows.base[r] + (ox_a * S - pad_left) * st[r] + c0;
+  auto column = [&](int g, int kx) HWY_ATTR {
+    const V lo = hn::PromoteTo(d, hn::LoadU(d8, px[2 * g] + kx * st[2 * g]));
+    if (2 * g + 1 == KH) return lo;
+    const V hi = hn::PromoteTo(d, hn::LoadU(d8, px[2 * g + 1] + kx * st[2 * g + 1]));
+    return hn::Or(lo, hn::ShiftLeft<16>(hi));
+  };
+  for (int kx = 0; kx < KW; ++kx)
+    for (int g = 0; g < G; ++g) col[kx][g] = column(g, kx);
+  uint8_t* out = yrow + ox_a * out_c + c0;
+  for (int64_t ox = ox_a;;) {
+    rq.Store(d, DwTaps<G, KW>(d, col, w, bias), out);
+    if (++ox == ox_b) break;
+    out += out_c;
+    for (int r = 0; r < KH; ++r) px[r] += S * st[r];
+    // Slide the window by S columns: reuse what overlaps, load the rest.
+    for (int kx = 0; kx < KW; ++kx)
+      for (int g = 0; g < G; ++g) col[kx][g] = kx + S < KW ? col[kx + S][g] : column(g, kx);
+  }
+}
+
+template <int KH, int KW, int S>
+void DwRunFast(const PackedDwQu8s8& p, const ref::Conv2DGeometry& g, const uint8_t* x, uint8_t* y, int64_t row_begin,
+               int64_t row_end, int64_t c_end) {
+  const int64_t L = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<int32_t>()));
+  const int64_t C = g.in_c;
+  for (int64_t row = row_begin; row < row_end; ++row) {
+    const int64_t n = row / g.out_h, oy = row % g.out_h;
+    DwRows<KH> rows;
+    for (int ky = 0; ky < KH; ++ky) {
+      const int64_t iy = oy * S - g.pad_top + ky;
+      const bool inside = iy >= 0 && iy < g.in_h;
+      rows.base[ky] = inside ? x + ((n * g.in_h + iy) * g.in_w) * C : p.zrow.data();
+      rows.step[ky] = inside ? C : 0;
+    }
+    uint8_t* yrow = y + (n * g.out_h + oy) * g.out_w * C;
+    for (int64_t c0 = 0; c0 < c_end; c0 += L)
+      DwRowBlock<KH, KW, S>(p, rows, g.in_w, g.pad_left, c0, g.out_w, C, yrow);
+  }
+}
+
+using DwFastFn = void (*)(const PackedDwQu8s8&, const ref::Conv2DGeometry&, const uint8_t*, uint8_t*, int64_t,
+                          int64_t, int64_t);
+
+// The fast path for this geometry, or nullptr.
+DwFastFn DwFastFor(const ref::Conv2DGeometry& g) {
+  if (g.dilation_h != 1 || g.dilation_w != 1 || g.kernel_h != g.kernel_w || g.stride_h != g.stride_w) return nullptr;
+  const int64_t k = g.kernel_h, s = g.stride_h;
+  if (k == 3 && s == 1) return &DwRunFast<3, 3, 1>;
+  if (k == 3 && s == 2) return &DwRunFast<3, 3, 2>;
+  if (k == 5 && s == 1) return &DwRunFast<5, 5, 1>;
+  if (k == 5 && s == 2) return &DwRunFast<5, 5, 2>;
+  return nullptr;
+}
+
+void DwRun(const PackedDwQu8s8& p, const ref::Conv2DGeometry& g, const uint8_t* x, uint8_t* y, int64_t row_begin,
+           int64_t row_end) {
+  const hn::ScalableTag<int32_t> d;
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t C = g.in_c;
+  // Whole vectors of channels take the fast path where it exists; the rest (channel tail, other
+  // shapes) the general per-pixel loop below.
+  int64_t c_fast = 0;
+  if (const DwFastFn fast = DwFastFor(g)) {
+    c_fast = C / L * L;
+    if (c_fast != 0) fast(p, g, x, y, row_begin, row_end, c_fast);
+    if (c_fast == C) return;
+  }
+  DwRunGeneral(p, g, x, y, row_begin, row_end, c_fast);
+}
+
+int64_t DwActiveTarget() { return HWY_TARGET; }
+
 }  // namespace HWY_NAMESPACE
 }  // namespace qinfer::q8
 HWY_AFTER_NAMESPACE();
@@ -118,6 +266,11 @@ HWY_AFTER_NAMESPACE();
 namespace qinfer::q8 {
 
 HWY_EXPORT(DwRun);
+HWY_EXPORT(DwActiveTarget);
+
+const char* dwconv_qu8s8_target() { return hwy::TargetName(HWY_DYNAMIC_DISPATCH(DwActiveTarget)()); }
+
+int64_t dwconv_qu8s8_compiled_targets() { return HWY_TARGETS; }
 
 PackedDwQu8s8 dwconv_qu8s8_pack(int64_t channels, int64_t kernel_h, int64_t kernel_w, const int8_t* w,
                                 const int32_t* bias, const float* multiplier, int32_t x_zero_point,
@@ -141,6 +294,16 @@ PackedDwQu8s8 dwconv_qu8s8_pack(int64_t channels, int64_t kernel_h, int64_t kern
     p.bias_interior[static_cast<size_t>(c)] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(folded)));
     p.multiplier[static_cast<size_t>(c)] = multiplier[c];
   }
+  const int64_t pairs = (kernel_h + 1) / 2;
+  p.wpair.assign(static_cast<size_t>(pairs * kernel_w * p.cpad), 0);
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t ky = 0; ky < kernel_h; ++ky)
+      for (int64_t kx = 0; kx < kernel_w; ++kx) {
+        const uint32_t half = static_cast<uint16_t>(static_cast<int16_t>(w[(c * kernel_h + ky) * kernel_w + kx]));
+        int32_t& word = p.wpair[static_cast<size_t>(((ky / 2) * kernel_w + kx) * p.cpad + c)];
+        word = static_cast<int32_t>(static_cast<uint32_t>(word) | (ky % 2 == 0 ? half : half << 16));
+      }
+  p.zrow.assign(static_cast<size_t>(p.cpad), static_cast<uint8_t>(x_zero_point));
   return p;
 }
 
