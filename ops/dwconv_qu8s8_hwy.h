@@ -26,6 +26,9 @@ struct PackedDwQu8s8 {
   // Fast path (3x3 / 5x5, stride 1 / 2): kernel rows paired, [(kh + 1) / 2][kw][cpad], each word
   // (uint16 w[2g][kx]) | w[2g + 1][kx] << 16 (0 past the last row).
   std::vector<int32_t> wpair;
+  // The same with four rows per word as bytes ([(kh + 3) / 4][kw][cpad], byte j = w[4g + j][kx]),
+  // for uint8 x int8 dot products of four (vpdpbusd).
+  std::vector<int32_t> wquad;
   std::vector<uint8_t> zrow;      // [cpad] bytes of x_zero_point: the input row above/below the image
 };
 
