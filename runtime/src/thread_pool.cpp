@@ -38,7 +38,7 @@ ThreadPool::~ThreadPool() {
   for (std::thread& t : workers_) t.join();
 }
 
-void ThreadPool::parallel_for(int64_t count, const std::function<void(int64_t, int64_t)>& fn) {
+void ThreadPool::parallel_for(int64_t count, LoopBody fn) {
   if (count <= 0) return;
   std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
   if (workers_.empty() || count == 1 || !busy.owns_lock()) {

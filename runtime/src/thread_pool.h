@@ -8,12 +8,26 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace qinfer {
+
+// A non-owning reference to a loop body fn(begin, end). Unlike std::function, passing a lambda
+// allocates nothing (run() makes no heap allocation). Valid only during the call it is passed to.
+class LoopBody {
+ public:
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, LoopBody>>>
+  LoopBody(const F& fn)  // NOLINT: implicit, so that call sites pass lambdas
+      : fn_(&fn), call_([](const void* f, int64_t b, int64_t e) { (*static_cast<const F*>(f))(b, e); }) {}
+  void operator()(int64_t begin, int64_t end) const { call_(fn_, begin, end); }
+
+ private:
+  const void* fn_;
+  void (*call_)(const void*, int64_t, int64_t);
+};
 
 class ThreadPool {
  public:
@@ -28,7 +42,7 @@ class ThreadPool {
   // Calls fn(begin, end) on disjoint chunks covering [0, count). The caller's thread takes a
   // chunk too. If another thread is already using the pool, the loop runs on the calling
   // thread alone (results are identical: chunks never change what is computed).
-  void parallel_for(int64_t count, const std::function<void(int64_t, int64_t)>& fn);
+  void parallel_for(int64_t count, LoopBody fn);
 
  private:
   void worker_loop(int index);
@@ -37,7 +51,7 @@ class ThreadPool {
   std::mutex busy_;  // held by the thread whose loop the workers are running
   std::mutex mutex_;
   std::condition_variable wake_;
-  const std::function<void(int64_t, int64_t)>* job_ = nullptr;  // written before generation_ moves
+  const LoopBody* job_ = nullptr;  // written before generation_ moves
   int64_t job_count_ = 0;
   std::atomic<uint64_t> generation_{0};  // one step per loop; workers wait for it to move
   std::atomic<int> pending_{0};          // workers still running the current loop
