@@ -67,6 +67,7 @@ bool pack_jit(PackedQu8s8Gemm& p, Isa isa, const Qu8s8GemmOptions& opt, const in
   p.isa = isa;
   p.mr = mr, p.nr = nr;
   p.full_panels = p.n / nr;
+  p.panel_bytes = tile.panel_bytes();
   p.variant = tile.kernel_name();
   return true;
 }
@@ -105,18 +106,38 @@ void run_qu8s8_gemm(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64
                       p.y_zero_point, p.y_min, p.y_max, y + i * ldy, 0, 1);
     return;
   }
+  run_qu8s8_gemm_panels(p, m, a, lda, y, ldy, row_begin, row_end, 0, qu8s8_gemm_column_panels(p));
+}
+
+int64_t qu8s8_gemm_column_panels(const PackedQu8s8Gemm& p) {
+  return p.isa == Isa::kRef || p.n % p.nr != 0 ? 1 : p.full_panels;
+}
+
+void run_qu8s8_gemm_panels(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64_t lda, uint8_t* y,
+                           int64_t ldy, int64_t row_begin, int64_t row_end, int64_t panel_begin, int64_t panel_end) {
+  assert(0 <= panel_begin && panel_begin <= panel_end && panel_end <= qu8s8_gemm_column_panels(p));
+  if (p.n == 0 || row_begin >= row_end || panel_begin >= panel_end) return;
+  if (p.isa == Isa::kRef) return run_qu8s8_gemm(p, m, a, lda, y, ldy, row_begin, row_end);
+  // Blocks of panels of about kBlockBytes: B streams from L3 once per call instead of once per MR rows.
+  // With a tail panel there is one range, all columns (the kernels end with the tail).
+  constexpr int64_t kBlockBytes = 512 * 1024;
+  const bool whole = qu8s8_gemm_column_panels(p) == 1;
+  const int64_t block = whole ? 1 : std::max<int64_t>(1, kBlockBytes / std::max<int64_t>(p.panel_bytes, 1));
   jit::GemmQu8s8Args args;
   args.lda = lda;
-  args.w = p.packed.get();
   args.ldy = ldy;
-  args.full_panels = p.full_panels;
   args.lo = p.lo, args.hi = p.hi;
   args.y_zero_point = p.y_zero_point;
-  for (int64_t i = row_begin; i < row_end; i += p.mr) {
-    const int64_t rows = std::min<int64_t>(p.mr, row_end - i);
-    args.a = a + i * lda;
-    args.y = y + i * ldy;
-    p.kernels[rows](&args);
+  for (int64_t p0 = panel_begin; p0 < panel_end; p0 += block) {
+    const int64_t p1 = std::min(panel_end, p0 + block);
+    args.w = p.packed.get() + p0 * p.panel_bytes;
+    args.full_panels = whole ? p.full_panels : p1 - p0;
+    for (int64_t i = row_begin; i < row_end; i += p.mr) {
+      const int64_t rows = std::min<int64_t>(p.mr, row_end - i);
+      args.a = a + i * lda;
+      args.y = y + i * ldy + p0 * p.nr;
+      p.kernels[rows](&args);
+    }
   }
 }
 

@@ -39,6 +39,7 @@ struct PackedQu8s8Gemm {
   Isa isa = Isa::kRef;
   int mr = 1, nr = 0;
   int64_t full_panels = 0;
+  int64_t panel_bytes = 0;                             // stride of the packed panels
   struct AlignedFree {
     void operator()(uint8_t* p) const;
   };
@@ -65,6 +66,18 @@ PackedQu8s8Gemm pack_qu8s8_gemm(const int8_t* b, const int32_t* bias, const floa
 // Never allocates, never throws; callers split rows across threads.
 void run_qu8s8_gemm(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64_t lda, uint8_t* y, int64_t ldy,
                     int64_t row_begin, int64_t row_end);
+
+// Column panels of the result: Y columns [panel * nr, (panel + 1) * nr). 1 when the columns cannot
+// be split (reference variant, or N not a multiple of the panel width, whose kernels end with a
+// tail panel).
+int64_t qu8s8_gemm_column_panels(const PackedQu8s8Gemm& p);
+
+// Y rows [row_begin, row_end) x column panels [panel_begin, panel_end): lets callers split N
+// across threads where M is small (each thread then streams only its part of B). run_qu8s8_gemm
+// is the whole panel range. Long panel ranges are walked in blocks that stay in L2 while every
+// block of rows passes. Never allocates, never throws.
+void run_qu8s8_gemm_panels(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64_t lda, uint8_t* y,
+                           int64_t ldy, int64_t row_begin, int64_t row_end, int64_t panel_begin, int64_t panel_end);
 
 // The variant that runs, e.g. "qu8s8_gemm_minmax_fp32_8x32c4__avx512vnni" or "qu8s8_gemm_minmax_fp32__ref".
 const char* qu8s8_gemm_variant_name(const PackedQu8s8Gemm& p);

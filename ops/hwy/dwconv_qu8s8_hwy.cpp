@@ -127,7 +127,7 @@ void DwRunGeneral(const PackedDwQu8s8& p, const ref::Conv2DGeometry& g, const ui
 // Two rows per group as an int16 pair, pmaddwd (vpdpwssd on AVX3_DL): every target.
 template <int KH>
 struct PairTaps {
-  static constexpr int kRows = 2, kGroups = (KH + 1) / 2;
+  static constexpr int kGroups = (KH + 1) / 2;
   static const int32_t* Weights(const PackedDwQu8s8& p) { return p.wpair.data(); }
   // src[r]: row r's bytes of this column (channel block start included).
   template <class D>
@@ -149,7 +149,7 @@ struct PairTaps {
 // blocks of a zmm and one vpermb moves byte c of block j to byte 4c + j (zeroing missing rows).
 template <int KH>
 struct QuadTaps {
-  static constexpr int kRows = 4, kGroups = (KH + 3) / 4;
+  static constexpr int kGroups = (KH + 3) / 4;
   static const int32_t* Weights(const PackedDwQu8s8& p) { return p.wquad.data(); }
   template <class D>
   static HWY_INLINE hn::Vec<D> Group(D d, const uint8_t* const (&src)[KH], int g) {

@@ -22,6 +22,7 @@ bool int8_reference_forced() {
 }
 
 constexpr int64_t kIm2colTileRows = 32;  // output pixels per im2col tile of the int8 GEMM path
+constexpr int64_t kColumnSplitRows = 256;  // int8 GEMMs with fewer rows split columns across threads
 size_t round64(size_t v) { return (v + 63) / 64 * 64; }
 
 class ConvKernel : public Kernel {
@@ -181,15 +182,35 @@ class ConvKernel : public Kernel {
     const int parts = pool.threads();
     const size_t part_bytes = int8_part_bytes();
     auto* sbase = static_cast<uint8_t*>(scratch);
+    // Few rows, more channels (ResNet-50 layer3/layer4: M = 196 or 49): threads split the columns,
+    // so that each streams only its share of the weights (2.4 MB in layer4's 3x3) instead of all.
+    // With im2col, only where whole tiles split the rows unevenly (layer4: 32 + 17 rows), since every
+    // thread then builds all tiles.
+    const int64_t panels = gemm_q8_.column_panels();
+    const int64_t tiles = (m + kIm2colTileRows - 1) / kIm2colTileRows;
+    bool by_columns = parts > 1 && m < kColumnSplitRows && m < g.out_c && panels >= parts;
+    using Range = std::pair<int64_t, int64_t>;
+    auto share = [&](int64_t p, int64_t count) { return Range{count * p / parts, count * (p + 1) / parts}; };
+    if (by_columns && !pointwise()) {
+      int64_t largest = 0;  // rows of the largest part of a split by tiles
+      for (int64_t p = 0; p < parts; ++p) {
+        const Range t = share(p, tiles);
+        largest = std::max(largest, std::min(m, t.second * kIm2colTileRows) - t.first * kIm2colTileRows);
+      }
+      by_columns = largest * parts * 4 > m * 5;  // > 1.25x the even share
+    }
+    auto rows_of = [&](int64_t p, int64_t count) { return by_columns ? Range{0, count} : share(p, count); };
+    auto panels_of = [&](int64_t p) { return by_columns ? share(p, panels) : Range{0, panels}; };
     if (pointwise()) {
       pool.parallel_for(parts, [&](int64_t b, int64_t e) {
-        for (int64_t p = b; p < e; ++p)
-          gemm_q8_.run(m, xp, gemm_k_, yp, g.out_c, m * p / parts, m * (p + 1) / parts,
-                             sbase + static_cast<size_t>(p) * part_bytes);
+        for (int64_t p = b; p < e; ++p) {
+          const auto [r0, r1] = rows_of(p, m);
+          const auto [c0, c1] = panels_of(p);
+          gemm_q8_.run_panels(m, xp, gemm_k_, yp, g.out_c, r0, r1, c0, c1, sbase + static_cast<size_t>(p) * part_bytes);
+        }
       });
       return;
     }
-    const int64_t tiles = (m + kIm2colTileRows - 1) / kIm2colTileRows;
     const size_t gemm_bytes = round64(gemm_q8_.scratch_bytes());
     const int64_t ic = g.in_c;
     const uint8_t zp = static_cast<uint8_t>(x_zero_point_);
@@ -197,7 +218,9 @@ class ConvKernel : public Kernel {
       for (int64_t p = b; p < e; ++p) {
         uint8_t* part = sbase + static_cast<size_t>(p) * part_bytes;
         uint8_t* tile = part + gemm_bytes;
-        for (int64_t t = tiles * p / parts; t < tiles * (p + 1) / parts; ++t) {
+        const auto [t0, t1] = rows_of(p, tiles);
+        const auto [c0, c1] = panels_of(p);
+        for (int64_t t = t0; t < t1; ++t) {
           const int64_t m0 = t * kIm2colTileRows, rows = std::min(kIm2colTileRows, m - m0);
           for (int64_t r = 0; r < rows; ++r) {
             const int64_t pix = m0 + r;
@@ -215,7 +238,7 @@ class ConvKernel : public Kernel {
               }
             }
           }
-          gemm_q8_.run(rows, tile, gemm_k_, yp + m0 * g.out_c, g.out_c, 0, rows, part);
+          gemm_q8_.run_panels(rows, tile, gemm_k_, yp + m0 * g.out_c, g.out_c, 0, rows, c0, c1, part);
         }
       }
     });
