@@ -33,6 +33,7 @@ void use_reference(PackedQu8s8Gemm& p, const int8_t* b, const int32_t* bias, con
   p.mr = 1, p.nr = 0, p.full_panels = 0;
   p.packed.reset();
   for (auto& fn : p.kernels) fn = nullptr;
+  for (auto& fn : p.body_kernels) fn = nullptr;
   p.ref_b.assign(b, b + (p.k > 0 ? p.n * p.k : 0));
   if (bias) p.ref_bias.assign(bias, bias + p.n);
   p.ref_multiplier.assign(multiplier, multiplier + p.n);
@@ -57,6 +58,9 @@ bool pack_jit(PackedQu8s8Gemm& p, Isa isa, const Qu8s8GemmOptions& opt, const in
     cfg.mr = rows;
     p.kernels[rows] = jit::gemm_qu8s8_kernel(cfg, why);
     if (!p.kernels[rows]) return false;
+    cfg.n_tail = 0;  // the same kernel without the tail panel (column ranges that end before it)
+    p.body_kernels[rows] = tile.n_tail == 0 ? p.kernels[rows] : jit::gemm_qu8s8_kernel(cfg, why);
+    if (!p.body_kernels[rows]) return false;
   }
   const int64_t panels = (p.n + nr - 1) / nr;
   const size_t bytes = static_cast<size_t>(std::max<int64_t>(panels, 1) * tile.panel_bytes());
@@ -110,7 +114,7 @@ void run_qu8s8_gemm(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64
 }
 
 int64_t qu8s8_gemm_column_panels(const PackedQu8s8Gemm& p) {
-  return p.isa == Isa::kRef || p.n % p.nr != 0 ? 1 : p.full_panels;
+  return p.isa == Isa::kRef ? 1 : (p.n + p.nr - 1) / p.nr;
 }
 
 void run_qu8s8_gemm_panels(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64_t lda, uint8_t* y,
@@ -119,10 +123,8 @@ void run_qu8s8_gemm_panels(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a
   if (p.n == 0 || row_begin >= row_end || panel_begin >= panel_end) return;
   if (p.isa == Isa::kRef) return run_qu8s8_gemm(p, m, a, lda, y, ldy, row_begin, row_end);
   // Blocks of panels of about kBlockBytes: B streams from L3 once per call instead of once per MR rows.
-  // With a tail panel there is one range, all columns (the kernels end with the tail).
   constexpr int64_t kBlockBytes = 512 * 1024;
-  const bool whole = qu8s8_gemm_column_panels(p) == 1;
-  const int64_t block = whole ? 1 : std::max<int64_t>(1, kBlockBytes / std::max<int64_t>(p.panel_bytes, 1));
+  const int64_t block = std::max<int64_t>(1, kBlockBytes / std::max<int64_t>(p.panel_bytes, 1));
   jit::GemmQu8s8Args args;
   args.lda = lda;
   args.ldy = ldy;
@@ -130,13 +132,15 @@ void run_qu8s8_gemm_panels(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a
   args.y_zero_point = p.y_zero_point;
   for (int64_t p0 = panel_begin; p0 < panel_end; p0 += block) {
     const int64_t p1 = std::min(panel_end, p0 + block);
+    const bool tail = p1 > p.full_panels;  // this block ends with the tail panel
+    const jit::GemmQu8s8KernelFn* kernels = tail ? p.kernels : p.body_kernels;
     args.w = p.packed.get() + p0 * p.panel_bytes;
-    args.full_panels = whole ? p.full_panels : p1 - p0;
+    args.full_panels = std::min(p1, p.full_panels) - p0;
     for (int64_t i = row_begin; i < row_end; i += p.mr) {
       const int64_t rows = std::min<int64_t>(p.mr, row_end - i);
       args.a = a + i * lda;
       args.y = y + i * ldy + p0 * p.nr;
-      p.kernels[rows](&args);
+      kernels[rows](&args);
     }
   }
 }

@@ -45,6 +45,8 @@ struct PackedQu8s8Gemm {
   };
   std::unique_ptr<uint8_t, AlignedFree> packed;        // panels (gemm_qu8s8_config.h)
   jit::GemmQu8s8KernelFn kernels[jit::kGemmMaxMr + 1] = {};  // kernels[rows], rows 1..mr
+  // Without the tail panel (N not a multiple of nr only): for column ranges that end before it.
+  jit::GemmQu8s8KernelFn body_kernels[jit::kGemmMaxMr + 1] = {};
   float lo = 0.0f, hi = 0.0f;                          // y_min - y_zero_point, y_max - y_zero_point
   // The reference variant keeps the operands as given.
   std::vector<int8_t> ref_b;
@@ -67,9 +69,8 @@ PackedQu8s8Gemm pack_qu8s8_gemm(const int8_t* b, const int32_t* bias, const floa
 void run_qu8s8_gemm(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64_t lda, uint8_t* y, int64_t ldy,
                     int64_t row_begin, int64_t row_end);
 
-// Column panels of the result: Y columns [panel * nr, (panel + 1) * nr). 1 when the columns cannot
-// be split (reference variant, or N not a multiple of the panel width, whose kernels end with a
-// tail panel).
+// Column panels of the result: Y columns [panel * nr, min(N, (panel + 1) * nr)); the last one is the
+// tail panel when N is not a multiple of nr. 1 for the reference variant (no column split).
 int64_t qu8s8_gemm_column_panels(const PackedQu8s8Gemm& p);
 
 // Y rows [row_begin, row_end) x column panels [panel_begin, panel_end): lets callers split N
