@@ -28,8 +28,8 @@ std::pair<int64_t, int64_t> chunk(int64_t count, int parts, int index) {
 }
 }  // namespace
 
-ThreadPool::ThreadPool(int threads) {
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
+ThreadPool::ThreadPool(int threads) : ranges_(static_cast<size_t>(std::max(threads, 1))) {
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -41,18 +41,22 @@ ThreadPool::~ThreadPool() {
   for (std::thread& t : workers_) t.join();
 }
 
-void ThreadPool::run_chunks() {
-  uint64_t c = claim_.load(std::memory_order_acquire);
-  for (;;) {
-    const uint64_t chunks = (c >> 16) & 0xFFFF, next = c & 0xFFFF;
-    if (next >= chunks) return;
-    // Success (acquire) also makes job_ and job_count_ of this loop visible; the loop cannot end,
-    // and so job_ cannot change, before this chunk is done.
-    if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
-    const auto mine = chunk(job_count_, static_cast<int>(chunks), static_cast<int>(next));
-    if (mine.first < mine.second) (*job_)(mine.first, mine.second);
-    done_.fetch_add(1, std::memory_order_acq_rel);
-    c = claim_.load(std::memory_order_acquire);
+void ThreadPool::run_chunks(int home) {
+  const size_t n = ranges_.size();
+  for (size_t k = 0; k < n; ++k) {  // the home range first, then the others
+    std::atomic<uint64_t>& range = ranges_[(static_cast<size_t>(home) + k) % n];
+    uint64_t c = range.load(std::memory_order_acquire);
+    for (;;) {
+      const uint64_t end = (c >> 16) & 0xFFFF, next = c & 0xFFFF;
+      if (next >= end) break;
+      // Success (acquire) also makes job_ and the job sizes of this loop visible; the loop cannot
+      // end, and so they cannot change, before this chunk is done.
+      if (!range.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+      const auto mine = chunk(job_count_, static_cast<int>(job_chunks_), static_cast<int>(next));
+      if (mine.first < mine.second) (*job_)(mine.first, mine.second);
+      done_.fetch_add(1, std::memory_order_acq_rel);
+      c = range.load(std::memory_order_acquire);
+    }
   }
 }
 
@@ -66,15 +70,21 @@ void ThreadPool::parallel_for(int64_t count, LoopBody fn) {
   const int64_t chunks = std::min<int64_t>(count, kChunksPerThread * threads());
   job_ = &fn;
   job_count_ = count;
+  job_chunks_ = chunks;
   done_.store(0, std::memory_order_relaxed);
-  claim_.store(static_cast<uint64_t>(++loops_) << 32 | static_cast<uint64_t>(chunks) << 16, std::memory_order_release);
+  const uint64_t loop = static_cast<uint64_t>(++loops_) << 32;
+  const int n = static_cast<int>(ranges_.size());
+  for (int t = 0; t < n; ++t) {  // thread t's home: chunks [chunks * t / n, chunks * (t + 1) / n)
+    const uint64_t begin = static_cast<uint64_t>(chunks * t / n), end = static_cast<uint64_t>(chunks * (t + 1) / n);
+    ranges_[static_cast<size_t>(t)].store(loop | end << 16 | begin, std::memory_order_release);
+  }
   {
     // Under the mutex so that a worker going to sleep cannot miss the step.
     std::lock_guard<std::mutex> lock(mutex_);
     generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
-  run_chunks();
+  run_chunks(0);
   // Only chunks a worker has claimed remain: wait for them.
   for (int spin = 0; done_.load(std::memory_order_acquire) != chunks; ++spin) {
     if (spin < kSpinRounds) {
@@ -86,7 +96,7 @@ void ThreadPool::parallel_for(int64_t count, LoopBody fn) {
   job_ = nullptr;
 }
 
-void ThreadPool::worker_loop() {
+void ThreadPool::worker_loop(int home) {
   uint64_t seen = 0;
   for (;;) {
     // Spin for the next loop, then sleep until one comes.
@@ -102,7 +112,7 @@ void ThreadPool::worker_loop() {
     }
     if (stop_.load()) return;
     seen = generation_.load(std::memory_order_acquire);
-    run_chunks();  // nothing left (a late wake-up) is fine: the caller ran those chunks
+    run_chunks(home);  // nothing left (a late wake-up) is fine: the caller ran those chunks
   }
 }
 
