@@ -4,7 +4,8 @@
 //   y   = clamp(round_half_even(float(acc) * multiplier[c]) + y_zp, y_min, y_max)
 // Weights arrive as stored in the qbin (OHWI with I = 1: [C][KH][KW] int8) and are packed once into
 // int32 [KH*KW][Cpad] (Cpad = C rounded up to 16; zeros past C), each word holding the
-// int16 weight in its low half and 0 in its high half (so x86 uses one exact pmaddwd per vector). The layout does not depend on the CPU.
+// int16 weight in its low half and 0 in its high half (so x86 uses one exact pmaddwd per vector), and
+// for the fast path with two kernel rows per word (see wpair). The layout does not depend on the CPU.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +23,13 @@ struct PackedDwQu8s8 {
   std::vector<int32_t> bias;      // [cpad]
   std::vector<int32_t> bias_interior;  // [cpad]: bias - x_zp * sum of taps (pixels whose taps are all inside)
   std::vector<float> multiplier;  // [cpad]
+  // Fast path (3x3 / 5x5, stride 1 / 2): kernel rows paired, [(kh + 1) / 2][kw][cpad], each word
+  // (uint16 w[2g][kx]) | w[2g + 1][kx] << 16 (0 past the last row).
+  std::vector<int32_t> wpair;
+  // The same with four rows per word as bytes ([(kh + 3) / 4][kw][cpad], byte j = w[4g + j][kx]),
+  // for uint8 x int8 dot products of four (vpdpbusd).
+  std::vector<int32_t> wquad;
+  std::vector<uint8_t> zrow;      // [cpad] bytes of x_zero_point: the input row above/below the image
 };
 
 PackedDwQu8s8 dwconv_qu8s8_pack(int64_t channels, int64_t kernel_h, int64_t kernel_w, const int8_t* w,
@@ -32,5 +40,10 @@ PackedDwQu8s8 dwconv_qu8s8_pack(int64_t channels, int64_t kernel_h, int64_t kern
 // channel count and kernel. Never allocates, never throws.
 void dwconv_qu8s8_run(const PackedDwQu8s8& packed, const ref::Conv2DGeometry& g, const uint8_t* x, uint8_t* y,
                       int64_t row_begin, int64_t row_end);
+
+// Highway target the depthwise kernel dispatches to now, and the targets compiled into it (a
+// superset of the GEMM's: it adds AVX3_DL for vpdpwssd).
+const char* dwconv_qu8s8_target();
+int64_t dwconv_qu8s8_compiled_targets();
 
 }  // namespace qinfer::q8

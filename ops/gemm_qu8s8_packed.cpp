@@ -16,10 +16,6 @@ void PackedQu8s8Gemm::AlignedFree::operator()(uint8_t* p) const { std::free(p); 
 
 namespace {
 constexpr int64_t kMaxExactBound = int64_t{1} << 24;  // |bound| up to here is an exact float
-// Packed weights streamed per block of MR rows: larger weights are split into column chunks of
-// about this size, each run over all rows while it stays in L2 (few rows, big K x N: ResNet's
-// layer3/layer4 would otherwise re-read every weight from L3 for each block of rows).
-constexpr int64_t kWeightChunkBytes = 128 * 1024;
 
 void check_args(const int8_t* b, const float* multiplier, int64_t n, int64_t k, int32_t y_zero_point,
                 int32_t y_min, int32_t y_max) {
@@ -62,6 +58,7 @@ void use_reference(PackedQu8s8Gemm& p, const int8_t* b, const int32_t* bias, con
   p.mr = 1, p.nr = 0, p.full_panels = 0;
   p.packed.reset();
   for (auto& fn : p.kernels) fn = nullptr;
+  for (auto& fn : p.body_kernels) fn = nullptr;
   p.ref_b.assign(b, b + (p.k > 0 ? p.n * p.k : 0));
   if (bias) p.ref_bias.assign(bias, bias + p.n);
   p.ref_multiplier.assign(multiplier, multiplier + p.n);
@@ -87,6 +84,9 @@ bool pack_jit(PackedQu8s8Gemm& p, Isa isa, const Qu8s8GemmOptions& opt, const in
     cfg.residual = opt.residual;
     p.kernels[rows] = jit::gemm_qu8s8_kernel(cfg, why);
     if (!p.kernels[rows]) return false;
+    cfg.n_tail = 0;  // the same kernel without the tail panel (column ranges that end before it)
+    p.body_kernels[rows] = tile.n_tail == 0 ? p.kernels[rows] : jit::gemm_qu8s8_kernel(cfg, why);
+    if (!p.body_kernels[rows]) return false;
   }
   const int64_t panels = (p.n + nr - 1) / nr;
   const size_t bytes = static_cast<size_t>(std::max<int64_t>(panels, 1) * tile.panel_bytes());
@@ -144,6 +144,24 @@ void run_qu8s8_gemm(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64
         ref::add_qu8_flat(p.n, y + i * ldy, residual + i * ld_residual, p.residual_add, y + i * ldy);
     return;
   }
+  run_qu8s8_gemm_panels(p, m, a, lda, y, ldy, row_begin, row_end, 0, qu8s8_gemm_column_panels(p), residual,
+                        ld_residual);
+}
+
+int64_t qu8s8_gemm_column_panels(const PackedQu8s8Gemm& p) {
+  return p.isa == Isa::kRef ? 1 : (p.n + p.nr - 1) / p.nr;
+}
+
+void run_qu8s8_gemm_panels(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64_t lda, uint8_t* y,
+                           int64_t ldy, int64_t row_begin, int64_t row_end, int64_t panel_begin, int64_t panel_end,
+                           const uint8_t* residual, int64_t ld_residual) {
+  assert(0 <= panel_begin && panel_begin <= panel_end && panel_end <= qu8s8_gemm_column_panels(p));
+  assert(!p.residual || residual);
+  if (p.n == 0 || row_begin >= row_end || panel_begin >= panel_end) return;
+  if (p.isa == Isa::kRef) return run_qu8s8_gemm(p, m, a, lda, y, ldy, row_begin, row_end, residual, ld_residual);
+  // Blocks of panels of about kBlockBytes: B streams from L3 once per call instead of once per MR rows.
+  constexpr int64_t kBlockBytes = 512 * 1024;
+  const int64_t block = std::max<int64_t>(1, kBlockBytes / std::max<int64_t>(p.panel_bytes, 1));
   jit::GemmQu8s8Args args;
   args.lda = lda;
   args.ldy = ldy;
@@ -153,24 +171,23 @@ void run_qu8s8_gemm(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64
     args.ld_residual = ld_residual;
     args.add = p.residual_consts;
   }
-  // Column chunks of whole panels (only without an N tail: the kernels always end with theirs).
-  int64_t chunk = std::max<int64_t>(p.full_panels, 1);
-  if (p.n % p.nr == 0 && row_end - row_begin > p.mr)
-    chunk = std::max<int64_t>(1, kWeightChunkBytes / p.panel_bytes);
   // Row blocks of balanced sizes (49 rows with MR 8: 7 x 7, not 6 x 8 + 1): a block streams the
-  // chunk's weights once whatever its height.
+  // panel block's weights once whatever its height.
   const int64_t blocks = (row_end - row_begin + p.mr - 1) / p.mr;
   const int64_t base = (row_end - row_begin) / blocks, taller = (row_end - row_begin) % blocks;
-  for (int64_t c0 = 0; c0 < std::max<int64_t>(p.full_panels, 1); c0 += chunk) {
-    const int64_t col = c0 * p.nr;
-    args.w = p.packed.get() + c0 * p.panel_bytes;
-    args.full_panels = std::min(chunk, p.full_panels - c0);
+  for (int64_t p0 = panel_begin; p0 < panel_end; p0 += block) {
+    const int64_t p1 = std::min(panel_end, p0 + block);
+    const bool tail = p1 > p.full_panels;  // this block ends with the tail panel
+    const jit::GemmQu8s8KernelFn* kernels = tail ? p.kernels : p.body_kernels;
+    const int64_t col = p0 * p.nr;
+    args.w = p.packed.get() + p0 * p.panel_bytes;
+    args.full_panels = std::min(p1, p.full_panels) - p0;
     for (int64_t bi = 0, i = row_begin; bi < blocks; ++bi) {
       const int64_t rows = base + (bi < taller ? 1 : 0);
       args.a = a + i * lda;
       args.y = y + i * ldy + col;
       if (p.residual) args.residual = residual + i * ld_residual + col;
-      p.kernels[rows](&args);
+      kernels[rows](&args);
       i += rows;
     }
   }

@@ -50,12 +50,14 @@ struct PackedQu8s8Gemm {
   Isa isa = Isa::kRef;
   int mr = 1, nr = 0;
   int64_t full_panels = 0;
-  int64_t panel_bytes = 0;
+  int64_t panel_bytes = 0;                             // stride of the packed panels
   struct AlignedFree {
     void operator()(uint8_t* p) const;
   };
   std::unique_ptr<uint8_t, AlignedFree> packed;        // panels (gemm_qu8s8_config.h)
   jit::GemmQu8s8KernelFn kernels[jit::kGemmMaxMr + 1] = {};  // kernels[rows], rows 1..mr
+  // Without the tail panel (N not a multiple of nr only): for column ranges that end before it.
+  jit::GemmQu8s8KernelFn body_kernels[jit::kGemmMaxMr + 1] = {};
   float lo = 0.0f, hi = 0.0f;                          // y_min - y_zero_point, y_max - y_zero_point
   // The reference variant keeps the operands as given.
   std::vector<int8_t> ref_b;
@@ -82,6 +84,18 @@ PackedQu8s8Gemm pack_qu8s8_gemm(const int8_t* b, const int32_t* bias, const floa
 void run_qu8s8_gemm(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64_t lda, uint8_t* y, int64_t ldy,
                     int64_t row_begin, int64_t row_end, const uint8_t* residual = nullptr,
                     int64_t ld_residual = 0);
+
+// Column panels of the result: Y columns [panel * nr, min(N, (panel + 1) * nr)); the last one is the
+// tail panel when N is not a multiple of nr. 1 for the reference variant (no column split).
+int64_t qu8s8_gemm_column_panels(const PackedQu8s8Gemm& p);
+
+// Y rows [row_begin, row_end) x column panels [panel_begin, panel_end): lets callers split N
+// across threads where M is small (each thread then streams only its part of B). run_qu8s8_gemm
+// is the whole panel range. Long panel ranges are walked in blocks that stay in L2 while every
+// block of rows passes. Never allocates, never throws.
+void run_qu8s8_gemm_panels(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a, int64_t lda, uint8_t* y,
+                           int64_t ldy, int64_t row_begin, int64_t row_end, int64_t panel_begin, int64_t panel_end,
+                           const uint8_t* residual = nullptr, int64_t ld_residual = 0);
 
 // The variant that runs, e.g. "qu8s8_gemm_minmax_fp32_8x32c4__avx512vnni" or "qu8s8_gemm_minmax_fp32__ref".
 const char* qu8s8_gemm_variant_name(const PackedQu8s8Gemm& p);

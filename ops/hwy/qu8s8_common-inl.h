@@ -71,7 +71,14 @@ HWY_INLINE hn::Vec<D> PairDot(D d, const PairBroadcast<D>& a, const PairOperand<
 // Same for two general pair vectors (both operands vary per lane).
 template <class D>
 HWY_INLINE hn::Vec<D> PairDotVV(D d, hn::Vec<D> a, hn::Vec<D> b, hn::Vec<D> acc) {
-#if QINFER_Q8_MADD
+#if HWY_TARGET == HWY_AVX3_DL
+  // vpdpwssd: the same exact sum in one instruction (no saturation). Inline asm because Highway
+  // 1.0.3's AVX3_DL target attributes omit avx512vnni (its CPU check does require it).
+  (void)d;
+  auto r = acc.raw;
+  asm("vpdpwssd %2, %1, %0" : "+v"(r) : "v"(a.raw), "v"(b.raw));
+  return hn::Vec<D>{r};
+#elif QINFER_Q8_MADD
   const hn::Repartition<int16_t, D> d16;
   hn::Vec<D> unused = hn::Zero(d);
   return hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, a), hn::BitCast(d16, b), acc, unused);
@@ -102,6 +109,38 @@ HWY_INLINE void RequantStore(D d, hn::Vec<D> acc, const float* HWY_RESTRICT mult
   q = hn::Min(hn::Max(q, hn::Set(d, rq.lo)), hn::Set(d, rq.hi));
   hn::StoreU(hn::DemoteTo(d8, q), d8, out);
 }
+
+// RequantStore with the constants in registers, for kernels that requantize one channel block many
+// times. Clamping the float to [lo - zp, hi - zp] before rounding is the same as clamping after
+// (the bounds are integers and rounding is monotonic), and leaves no overflow for the conversion.
+template <class D>
+struct RequantVec {
+  using VF = hn::Vec<hn::RebindToFloat<D>>;
+  VF mult, flo, fhi;
+  hn::Vec<D> zp, lo, hi;
+  HWY_INLINE RequantVec(D d, const float* HWY_RESTRICT m, int32_t z, int32_t l, int32_t h) {
+    const hn::RebindToFloat<D> df;
+    mult = hn::LoadU(df, m);
+    flo = hn::Set(df, static_cast<float>(l - z));
+    fhi = hn::Set(df, static_cast<float>(h - z));
+    zp = hn::Set(d, z), lo = hn::Set(d, l), hi = hn::Set(d, h);
+  }
+  HWY_INLINE void Store(D d, hn::Vec<D> acc, uint8_t* HWY_RESTRICT out) const {
+    const hn::RebindToFloat<D> df;
+    // Max first: x86 returns the second operand for a NaN product, like the reference's lo.
+    const auto f = hn::Min(hn::Max(hn::Mul(hn::ConvertTo(df, acc), mult), flo), fhi);
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+    (void)d;  // in range: plain vcvtps2dq (round half even) and a truncating narrow
+    const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(f.raw), zp.raw);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm512_cvtepi32_epi8(q));
+#else
+    const hn::Rebind<uint8_t, D> d8;
+    auto q = hn::Add(hn::NearestInt(f), zp);
+    q = hn::Min(hn::Max(q, lo), hi);  // a no-op except for NaN products off x86
+    hn::StoreU(hn::DemoteTo(d8, q), d8, out);
+#endif
+  }
+};
 
 // The packed GEMM and the dynamic GEMM share B's layout (16-column panels of int16 pairs) and A's
 // packing, so they share the register blocking: kVecs vectors per panel, kMr rows per block.

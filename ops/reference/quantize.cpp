@@ -57,12 +57,21 @@ void dequantize_u8_f32(int64_t count, const uint8_t* x, float scale, int32_t zer
 }
 
 void move_layout_u8(const uint8_t* x, uint8_t* y, const Dims4& dims, LayoutMove move) {
-  const int64_t count = dims.count();
   if (move == LayoutMove::None || dims.c == 1 || dims.h * dims.w == 1) {  // both orders are the same
-    std::memcpy(y, x, static_cast<size_t>(count));
+    std::memcpy(y, x, static_cast<size_t>(dims.count()));
     return;
   }
-  for (int64_t i = 0; i < count; ++i) y[moved_offset(i, dims, move)] = x[i];
+  // Loops over (n, pixel, c) rather than moved_offset per element: no divisions (Flatten runs this).
+  const int64_t hw = dims.h * dims.w;
+  for (int64_t n = 0; n < dims.n; ++n)
+    for (int64_t p = 0; p < hw; ++p)
+      for (int64_t c = 0; c < dims.c; ++c) {
+        const int64_t nhwc = (n * hw + p) * dims.c + c, nchw = (n * dims.c + c) * hw + p;
+        if (move == LayoutMove::NhwcToNchw)
+          y[nchw] = x[nhwc];
+        else
+          y[nhwc] = x[nchw];
+      }
 }
 
 }  // namespace qinfer::ref

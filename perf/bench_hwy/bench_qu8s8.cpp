@@ -67,9 +67,10 @@ void BM_Qu8s8Depthwise(benchmark::State& state) {
   }
   state.counters["GMAC/s"] = benchmark::Counter(static_cast<double>(g.out_h * g.out_w * c * 9) * 1e-9 * state.iterations(),
                                                 benchmark::Counter::kIsRate);
-  state.SetLabel(q8::qu8s8_kernels_target());
+  state.SetLabel(q8::dwconv_qu8s8_target());
 }
 BENCHMARK(BM_Qu8s8Depthwise)
+    ->Args({112, 32, 1})
     ->Args({112, 96, 2})
     ->Args({56, 144, 1})
     ->Args({28, 192, 1})

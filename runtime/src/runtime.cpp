@@ -6,6 +6,7 @@
 #include "qinfer/runtime.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -30,6 +31,22 @@ struct Arena {
   };
   std::unique_ptr<void, FreeAligned> data;
   size_t bytes = 0;
+  KernelIO io;  // reused by every run() on this arena: its vectors keep their capacity
+};
+
+// The given inputs in the model's order, without a heap allocation for up to 8 inputs.
+class OrderedInputs {
+ public:
+  explicit OrderedInputs(size_t n) : n_(n) {
+    if (n > few_.size()) many_.resize(n);
+  }
+  const Tensor*& operator[](size_t i) { return n_ > few_.size() ? many_[i] : few_[i]; }
+  const Tensor* const* data() const { return n_ > few_.size() ? many_.data() : few_.data(); }
+
+ private:
+  size_t n_;
+  std::array<const Tensor*, 8> few_{};
+  std::vector<const Tensor*> many_;
 };
 
 }  // namespace
@@ -45,13 +62,15 @@ struct Runtime::Impl {
     for (int i : model.outputs()) outputs.push_back(describe_io(model.tensors()[i]));
   }
 
-  std::vector<const Tensor*> order_inputs(const std::map<std::string, Tensor>& given) const;
-  std::vector<Shape> check_inputs(const std::vector<const Tensor*>& given) const;
-  std::shared_ptr<const Plan> plan_for(std::vector<Shape> shapes, const std::vector<const Tensor*>& given);
+  void order_inputs(const std::map<std::string, Tensor>& given, OrderedInputs& ordered) const;
+  std::vector<Shape> check_inputs(const Tensor* const* given) const;
+  std::shared_ptr<const Plan> cached_plan(const Tensor* const* given);
+  std::shared_ptr<const Plan> plan_for(const Tensor* const* given);
   std::unique_ptr<Arena> take_arena(size_t bytes);
   void give_back(std::unique_ptr<Arena> arena);
-  // node_ms (optional) receives each node's wall time in milliseconds.
-  std::vector<Tensor> run(const std::vector<const Tensor*>& given, std::vector<double>* node_ms = nullptr);
+  // Runs the model on inputs given in the model's order into `results` (reused where the dtype and
+  // shape match). node_ms (optional) receives each node's wall time in milliseconds.
+  void run(const Tensor* const* given, std::vector<Tensor>& results, std::vector<double>* node_ms = nullptr);
 
   Model model;
   Options options;
@@ -65,7 +84,7 @@ struct Runtime::Impl {
   std::vector<std::unique_ptr<Arena>> arenas;
 };
 
-std::vector<const Tensor*> Runtime::Impl::order_inputs(const std::map<std::string, Tensor>& given) const {
+void Runtime::Impl::order_inputs(const std::map<std::string, Tensor>& given, OrderedInputs& ordered) const {
   for (const auto& [name, tensor] : given) {
     bool found = false;
     for (const TensorInfo& info : inputs) found = found || info.name == name;
@@ -75,16 +94,14 @@ std::vector<const Tensor*> Runtime::Impl::order_inputs(const std::map<std::strin
       throw Error(model.source() + ": the model has no input named '" + name + "' (inputs: " + names + ")");
     }
   }
-  std::vector<const Tensor*> ordered;
-  for (const TensorInfo& info : inputs) {
-    const auto it = given.find(info.name);
-    if (it == given.end()) throw Error(model.source() + ": input '" + info.name + "' was not given");
-    ordered.push_back(&it->second);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const auto it = given.find(inputs[i].name);
+    if (it == given.end()) throw Error(model.source() + ": input '" + inputs[i].name + "' was not given");
+    ordered[i] = &it->second;
   }
-  return ordered;
 }
 
-std::vector<Shape> Runtime::Impl::check_inputs(const std::vector<const Tensor*>& given) const {
+std::vector<Shape> Runtime::Impl::check_inputs(const Tensor* const* given) const {
   std::vector<Shape> shapes;
   std::map<std::string, int64_t> symbols;
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -112,18 +129,37 @@ std::vector<Shape> Runtime::Impl::check_inputs(const std::vector<const Tensor*>&
   return shapes;
 }
 
-std::shared_ptr<const Plan> Runtime::Impl::plan_for(std::vector<Shape> shapes, const std::vector<const Tensor*>& given) {
-  std::pair<std::vector<Shape>, std::string> key{std::move(shapes), {}};  // the string stays empty without value inputs
-  for (size_t i = 0; i < given.size(); ++i)
-    if (value_input[i]) key.second.append(static_cast<const char*>(given[i]->raw_data()), given[i]->byte_size());
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = plans.find(key);
-    if (it != plans.end()) return it->second;
+// The plan of inputs whose shapes (and value-input bytes) were planned, and so checked, before, if
+// their dtypes are right; else nullptr. Compares in place: no key is built, nothing is allocated.
+std::shared_ptr<const Plan> Runtime::Impl::cached_plan(const Tensor* const* given) {
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (given[i]->dtype() != inputs[i].dtype) return nullptr;
+  std::lock_guard<std::mutex> lock(mutex);
+  for (const auto& [key, plan] : plans) {
+    bool same = true;
+    for (size_t i = 0; i < inputs.size() && same; ++i) same = key.first[i] == given[i]->shape();
+    size_t offset = 0;  // value-input bytes follow each other in key.second, in input order
+    for (size_t i = 0; i < inputs.size() && same; ++i) {
+      if (!value_input[i]) continue;
+      const size_t bytes = given[i]->byte_size();
+      same = offset + bytes <= key.second.size() &&
+             std::memcmp(key.second.data() + offset, given[i]->raw_data(), bytes) == 0;
+      offset += bytes;
+    }
+    if (same && offset == key.second.size()) return plan;
   }
-  std::vector<const Tensor*> values(given.size(), nullptr);
-  for (size_t i = 0; i < given.size(); ++i)
-    if (value_input[i]) values[i] = given[i];
+  return nullptr;
+}
+
+std::shared_ptr<const Plan> Runtime::Impl::plan_for(const Tensor* const* given) {
+  if (std::shared_ptr<const Plan> hit = cached_plan(given)) return hit;
+  std::pair<std::vector<Shape>, std::string> key{check_inputs(given), {}};  // the string stays empty without value inputs
+  std::vector<const Tensor*> values(inputs.size(), nullptr);
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (value_input[i]) {
+      key.second.append(static_cast<const char*>(given[i]->raw_data()), given[i]->byte_size());
+      values[i] = given[i];
+    }
   auto plan = std::make_shared<const Plan>(make_plan(model, kernels, key.first, pool.threads(), options.max_memory_bytes, values));
   std::lock_guard<std::mutex> lock(mutex);
   return plans.emplace(std::move(key), std::move(plan)).first->second;
@@ -151,8 +187,8 @@ void Runtime::Impl::give_back(std::unique_ptr<Arena> arena) {
   arenas.push_back(std::move(arena));
 }
 
-std::vector<Tensor> Runtime::Impl::run(const std::vector<const Tensor*>& given, std::vector<double>* node_ms) {
-  const std::shared_ptr<const Plan> plan = plan_for(check_inputs(given), given);
+void Runtime::Impl::run(const Tensor* const* given, std::vector<Tensor>& results, std::vector<double>* node_ms) {
+  const std::shared_ptr<const Plan> plan = plan_for(given);
   std::unique_ptr<Arena> arena = take_arena(plan->arena_bytes);
   auto* base = static_cast<uint8_t*>(arena->data.get());
   const auto& tensors = model.tensors();
@@ -165,7 +201,7 @@ std::vector<Tensor> Runtime::Impl::run(const std::vector<const Tensor*>& given, 
     if (plan->values[model.inputs()[i]]) continue;  // a value input: the plan holds these very bytes
     std::memcpy(address(model.inputs()[i]), t.raw_data(), t.byte_size());
   }
-  KernelIO io;
+  KernelIO& io = arena->io;
   io.scratch = base + plan->scratch_offset;
   for (size_t n = 0; n < model.nodes().size(); ++n) {
     const NodeDesc& node = model.nodes()[n];
@@ -184,14 +220,14 @@ std::vector<Tensor> Runtime::Impl::run(const std::vector<const Tensor*>& given, 
     if (options.observer)
       for (int t : node.outputs) options.observer(TensorView{tensors[t].name, tensors[t].dtype, plan->shapes[t], address(t)});
   }
-  std::vector<Tensor> results;
-  for (int t : model.outputs()) {
-    Tensor out(tensors[t].dtype, plan->shapes[t]);
-    std::memcpy(out.raw_data(), address(t), out.byte_size());
-    results.push_back(std::move(out));
+  results.resize(model.outputs().size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    const int t = model.outputs()[i];
+    if (results[i].dtype() != tensors[t].dtype || results[i].shape() != plan->shapes[t])
+      results[i] = Tensor(tensors[t].dtype, plan->shapes[t]);
+    std::memcpy(results[i].raw_data(), address(t), results[i].byte_size());
   }
   give_back(std::move(arena));
-  return results;
 }
 
 Runtime::Runtime(const std::string& path) : Runtime(path, Options{}) {}
@@ -214,19 +250,31 @@ std::vector<Tensor> Runtime::run(const Tensor& input) const {
   if (impl_->inputs.size() != 1)
     throw Error(impl_->model.source() + ": the model has " + std::to_string(impl_->inputs.size()) +
                 " inputs; use run(std::map<name, Tensor>)");
-  return impl_->run({&input});
+  std::vector<Tensor> results;
+  run(input, results);
+  return results;
+}
+
+void Runtime::run(const Tensor& input, std::vector<Tensor>& outputs) const {
+  if (impl_->inputs.size() != 1)
+    throw Error(impl_->model.source() + ": the model has " + std::to_string(impl_->inputs.size()) +
+                " inputs; use run(std::map<name, Tensor>)");
+  const Tensor* given = &input;
+  impl_->run(&given, outputs);
 }
 
 std::vector<NodeProfile> Runtime::profile(const std::map<std::string, Tensor>& inputs, int runs) const {
-  const std::vector<const Tensor*> given = impl_->order_inputs(inputs);
+  OrderedInputs given(impl_->inputs.size());
+  impl_->order_inputs(inputs, given);
   const auto& nodes = impl_->model.nodes();
   std::vector<std::vector<double>> samples(nodes.size());
+  std::vector<Tensor> results;
   for (int r = 0; r < std::max(1, runs); ++r) {
     std::vector<double> ms;
-    impl_->run(given, &ms);
+    impl_->run(given.data(), results, &ms);
     for (size_t n = 0; n < nodes.size(); ++n) samples[n].push_back(ms[n]);
   }
-  const std::shared_ptr<const Plan> plan = impl_->plan_for(impl_->check_inputs(given), given);
+  const std::shared_ptr<const Plan> plan = impl_->plan_for(given.data());
   const auto& tensors = impl_->model.tensors();
   std::vector<NodeProfile> out;
   for (size_t n = 0; n < nodes.size(); ++n) {
@@ -250,7 +298,15 @@ std::vector<NodeProfile> Runtime::profile(const std::map<std::string, Tensor>& i
 }
 
 std::vector<Tensor> Runtime::run(const std::map<std::string, Tensor>& inputs) const {
-  return impl_->run(impl_->order_inputs(inputs));
+  std::vector<Tensor> results;
+  run(inputs, results);
+  return results;
+}
+
+void Runtime::run(const std::map<std::string, Tensor>& inputs, std::vector<Tensor>& outputs) const {
+  OrderedInputs given(impl_->inputs.size());
+  impl_->order_inputs(inputs, given);
+  impl_->run(given.data(), outputs);
 }
 
 }  // namespace qinfer

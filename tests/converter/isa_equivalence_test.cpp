@@ -9,17 +9,21 @@
 namespace qinfer {
 
 namespace {
-// Runs `qbin` on `input` under each QINFER_ISA value and expects identical output files.
+// Runs `qbin` on `input` under each QINFER_ISA value (variants the CPU lacks fall back to the
+// reference) and with 2 threads (small-M GEMMs then split columns), and expects identical outputs.
 void expect_identical_across_isas(const std::string& qbin, const std::string& input, const std::string& dir) {
   std::string first;
-  for (const char* isa : {"", "hwy", "avx2", "ref"}) {
+  for (const char* isa : {"", "hwy", "avx2", "avxvnni", "avx512vnni", "ref", "threads2"}) {
+    const bool threads2 = std::string(isa) == "threads2";
     const std::string out = dir + "/y_" + (*isa ? isa : "default") + ".npy";
-    const auto r = testing::run_command("QINFER_ISA=" + std::string(isa) + " " + testing::tool("qrun") + " " + qbin +
-                                        " --input " + input + " --output " + out);
+    const auto r = testing::run_command("QINFER_ISA=" + std::string(threads2 ? "" : isa) + " " + testing::tool("qrun") +
+                                        " " + qbin + " --input " + input + " --output " + out +
+                                        (threads2 ? " --threads 2" : ""));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const std::string bytes = testing::read_text(out);
     if (first.empty()) first = bytes;
-    EXPECT_TRUE(bytes == first) << qbin << ": QINFER_ISA=" << isa << " differs from the default";
+    EXPECT_TRUE(bytes == first) << qbin << ": " << (threads2 ? "2 threads" : "QINFER_ISA=") << (threads2 ? "" : isa)
+                                << " differs from the default";
   }
 }
 }  // namespace

@@ -86,6 +86,18 @@ TEST_P(GemmQu8s8, RowSlicesAndStrides) {
   GemmTester().m(9).n(70).k(576).lda_pad(64).ldy_pad(1).parts(4).run(variant());
 }
 
+// Column panel ranges (threads splitting N; the last range may end with the tail panel), and
+// weights larger than the L2 block walked in blocks.
+TEST_P(GemmQu8s8, ColumnPanelsAndBlocks) {
+  for (int cols : {1, 2, 3}) {
+    GemmTester().m(13).n(128).k(37).column_parts(cols).run(variant());
+    GemmTester().m(21).n(70).k(19).column_parts(cols).parts(2).run(variant());  // ends with a tail panel
+    GemmTester().m(1).n(1000).k(1280).column_parts(cols).run(variant());           // a classifier, blocks + tail
+    GemmTester().m(5).n(10).k(33).column_parts(cols).run(variant());               // only a tail panel
+    GemmTester().m(9).n(512).k(1200).column_parts(cols).lda_pad(3).ldy_pad(5).run(variant());
+  }
+}
+
 TEST_P(GemmQu8s8, LargeK) {
   GemmTester().m(12).n(40).k(2304).run(variant());
   GemmTester().m(3).n(33).k(4611).a_zero_point(255).run(variant());

@@ -69,6 +69,7 @@ class GemmTester {
   GemmTester& ldy_pad(int64_t v) { ldy_pad_ = v; return *this; }   // ldy = N + pad
   GemmTester& parts(int v) { parts_ = v; return *this; }           // row slices, random cuts
   GemmTester& tile(int mr, int nr) { mr_ = mr, nr_ = nr; return *this; }
+  GemmTester& column_parts(int v) { column_parts_ = v; return *this; }  // panel ranges per row slice
   GemmTester& seed(uint32_t v) { seed_ = v; return *this; }
   // Fused residual Add: R's zero point, the Add output's zero point and clamp.
   GemmTester& residual(AddKind kind, int32_t r_zp, int32_t out_zp, int32_t lo, int32_t hi) {
@@ -81,7 +82,7 @@ class GemmTester {
     std::ostringstream s;
     s << "M=" << m_ << " N=" << n_ << " K=" << k_ << " a_zp=" << a_zp_ << " y_zp=" << y_zp_ << " clamp=[" << y_min_
       << "," << y_max_ << "] mult=" << static_cast<int>(mult_) << (bias_ ? "" : " no-bias") << " lda=K+" << lda_pad_
-      << " ldy=N+" << ldy_pad_ << " parts=" << parts_ << " seed=" << seed_;
+      << " ldy=N+" << ldy_pad_ << " parts=" << parts_ << " column_parts=" << column_parts_ << " seed=" << seed_;
     if (mr_) s << " tile=" << mr_ << "x" << nr_;
     if (add_ != AddKind::kNone)
       s << " residual add=" << static_cast<int>(add_) << " r_zp=" << r_zp_ << " out_zp=" << add_zp_ << " clamp=["
@@ -134,9 +135,17 @@ class GemmTester {
     std::uniform_int_distribution<int64_t> cut(0, m_);
     for (int i = 1; i < parts_; ++i) cuts.push_back(cut(rng));
     std::sort(cuts.begin(), cuts.end());
-    for (size_t i = 0; i + 1 < cuts.size(); ++i)
-      run_qu8s8_gemm(packed, m_, a.data(), lda, y.data(), ldy, cuts[i], cuts[i + 1], r.empty() ? nullptr : r.data(),
-                     ldr);
+    const int64_t panels = qu8s8_gemm_column_panels(packed);
+    const uint8_t* rp = r.empty() ? nullptr : r.data();
+    for (size_t i = 0; i + 1 < cuts.size(); ++i) {
+      if (column_parts_ <= 1) {
+        run_qu8s8_gemm(packed, m_, a.data(), lda, y.data(), ldy, cuts[i], cuts[i + 1], rp, ldr);
+        continue;
+      }
+      for (int c = 0; c < column_parts_; ++c)  // as threads splitting the columns would
+        run_qu8s8_gemm_panels(packed, m_, a.data(), lda, y.data(), ldy, cuts[i], cuts[i + 1], panels * c / column_parts_,
+                              panels * (c + 1) / column_parts_, rp, ldr);
+    }
 
     std::vector<uint8_t> y_ref(static_cast<size_t>(m_ * n_));
     ref::gemm_qu8s8(m_, n_, k_, a_dense.data(), a_zp_, b.data(), bias_ptr, mult.data(), y_zp_, y_min_, y_max_,
@@ -196,6 +205,7 @@ class GemmTester {
   bool bias_ = true;
   int64_t lda_pad_ = 0, ldy_pad_ = 0;
   int parts_ = 1;
+  int column_parts_ = 1;
   int mr_ = 0, nr_ = 0;
   uint32_t seed_ = 1;
   AddKind add_ = AddKind::kNone;

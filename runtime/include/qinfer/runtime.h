@@ -72,6 +72,11 @@ class Runtime {
   std::vector<Tensor> run(const Tensor& input) const;
   // Any model: inputs by name. Returns the outputs in the order of outputs().
   std::vector<Tensor> run(const std::map<std::string, Tensor>& inputs) const;
+  // The same, writing into `outputs` (resized to outputs().size(); tensors whose dtype and shape
+  // already match are reused). After the first call for an input shape these make no heap
+  // allocation (models with up to 8 inputs), which matters for tiny models run in a loop.
+  void run(const Tensor& input, std::vector<Tensor>& outputs) const;
+  void run(const std::map<std::string, Tensor>& inputs, std::vector<Tensor>& outputs) const;
 
   // Runs `runs` times and returns each node's median time, in graph order.
   std::vector<NodeProfile> profile(const std::map<std::string, Tensor>& inputs, int runs) const;

@@ -31,6 +31,7 @@ constexpr int64_t kIm2colWholeBytes = 512 * 1024;
 // Output pixels per GEMM call of a 1x1 conv with a fused residual Add: the conv's bytes of one block
 // stay in cache for the Add (24 rows: whole tiles of 8, 6 and 4 rows).
 constexpr int64_t kResidualTileRows = 24;
+constexpr int64_t kColumnSplitRows = 256;  // int8 GEMMs with fewer rows split columns across threads
 size_t round64(size_t v) { return (v + 63) / 64 * 64; }
 
 class ConvKernel : public Kernel {
@@ -143,8 +144,10 @@ class ConvKernel : public Kernel {
       // run() splits into pool.threads() parts: `threads`, or 1 for a node the plan runs serially.
       const int64_t m = (*out[0])[0] * (*out[0])[2] * (*out[0])[3];
       const int parts = std::max(threads, 1);
-      return std::max(int8_part_bytes(im2col_tile_rows(m, 1)),
-                      int8_part_bytes(im2col_tile_rows(m, parts)) * static_cast<size_t>(parts));
+      size_t bytes = std::max(int8_part_bytes(im2col_tile_rows(m, 1)),
+                              int8_part_bytes(im2col_tile_rows(m, parts)) * static_cast<size_t>(parts));
+      if (split_columns(m, parts)) bytes = std::max(bytes, int8_part_bytes(m) * static_cast<size_t>(parts));
+      return bytes;
     }
     (void)out;
     return f32::conv2d_f32_scratch_bytes(geometry(*in[0], *out[0]), threads);
@@ -201,6 +204,12 @@ class ConvKernel : public Kernel {
       bytes += round64(static_cast<size_t>(std::max(tile_rows, kResidualTileRows) * out_c_));
     return bytes;
   }
+  // Few rows, more channels (ResNet-50 layer4: M = 49): threads split the output channels instead of
+  // the rows, so each streams only its share of the weights (2.4 MB in layer4's 3x3), not all of them.
+  bool split_columns(int64_t m, int parts) const {
+    return parts > 1 && m < kColumnSplitRows && m < out_c_ && gemm_q8_.column_panels() >= parts &&
+           (pointwise() || m * gemm_k_ <= kIm2colWholeBytes);
+  }
   // Output pixels per im2col tile for m pixels split over `parts`.
   int64_t im2col_tile_rows(int64_t m, int parts) const {
     const int64_t share = (m + parts - 1) / parts;
@@ -249,6 +258,22 @@ class ConvKernel : public Kernel {
     const size_t gemm_bytes = round64(gemm_q8_.scratch_bytes());
     const size_t im2col_bytes = pointwise() ? 0 : round64(static_cast<size_t>(tile_rows * gemm_k_));
     auto* sbase = static_cast<uint8_t*>(scratch);
+    if (!rp && split_columns(m, parts)) {  // every thread all rows (one im2col of them), its panels
+      const int64_t panels = gemm_q8_.column_panels();
+      const size_t column_part_bytes = int8_part_bytes(m);
+      pool.parallel_for(parts, [&](int64_t b, int64_t e) {
+        for (int64_t p = b; p < e; ++p) {
+          uint8_t* part = sbase + static_cast<size_t>(p) * column_part_bytes;
+          const uint8_t* a = xp;
+          if (!pointwise()) {
+            im2col_u8(g, xp, static_cast<uint8_t>(x_zero_point_), 0, m, part + gemm_bytes);
+            a = part + gemm_bytes;
+          }
+          gemm_q8_.run_panels(m, a, gemm_k_, yp, n, 0, m, panels * p / parts, panels * (p + 1) / parts, part);
+        }
+      });
+      return;
+    }
     if (pointwise() && (!rp || gemm_q8_.fuses_residual())) {  // the JIT adds R in its epilogue
       pool.parallel_for(parts, [&](int64_t b, int64_t e) {
         for (int64_t p = b; p < e; ++p)

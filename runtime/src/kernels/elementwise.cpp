@@ -51,18 +51,28 @@ class AddKernel : public Kernel {
   }
 
   void run(const KernelIO& io, ThreadPool& pool) const override {
-    const Shape a = physical_shape(*io.input_shapes[0], layout_), b = physical_shape(*io.input_shapes[1], layout_);
-    const Shape y = physical_shape(*io.output_shapes[0], layout_);
-    if (quantized_ && vector_ && a == y && b == y) {  // same shapes: Highway, split over threads
+    const Shape& ly = *io.output_shapes[0];
+    if (quantized_ && vector_ && *io.input_shapes[0] == ly && *io.input_shapes[1] == ly) {  // same shapes: Highway, split over threads
       const auto* pa = static_cast<const uint8_t*>(io.inputs[0]);
       const auto* pb = static_cast<const uint8_t*>(io.inputs[1]);
       auto* py = static_cast<uint8_t*>(io.outputs[0]);
-      const int64_t count = element_count(y), chunk = 16384;
+      const int64_t count = element_count(ly), chunk = 16384;
       pool.parallel_for((count + chunk - 1) / chunk, [&](int64_t cb, int64_t ce) {
         const int64_t begin = cb * chunk, end = std::min(count, ce * chunk);
         q8::add_qu8_hwy(end - begin, pa + begin, pb + begin, params_, py + begin);
       });
-    } else if (quantized_)
+      return;
+    }
+    // Physical shapes: the logical ones on plain data (no copy: run() allocates nothing).
+    Shape sa, sb, sy;
+    auto physical = [&](const Shape& s, Shape& store) -> const Shape& {
+      if (layout_ == fb::Layout::Plain) return s;
+      return store = physical_shape(s, layout_);
+    };
+    const Shape& a = physical(*io.input_shapes[0], sa);
+    const Shape& b = physical(*io.input_shapes[1], sb);
+    const Shape& y = physical(ly, sy);
+    if (quantized_)
       ref::add_qu8(a, static_cast<const uint8_t*>(io.inputs[0]), b, static_cast<const uint8_t*>(io.inputs[1]), y, params_,
                    static_cast<uint8_t*>(io.outputs[0]));
     else

@@ -108,10 +108,18 @@ class GemmKernel : public Kernel {
       if (use_packed_) {
         const int parts = pool.threads();
         auto* sbase = static_cast<uint8_t*>(io.scratch);
+        // Few rows (a classifier's batch): threads split the columns, else each would stream all
+        // the weights (or, at M = 1, one thread would do everything).
+        const int64_t panels = gemm_q8_.column_panels();
+        const bool by_columns = parts > 1 && m < 256 && m < n && panels >= parts;
         pool.parallel_for(parts, [&](int64_t b, int64_t e) {
-          for (int64_t p = b; p < e; ++p)
-            gemm_q8_.run(m, ap, k, yp, n, m * p / parts, m * (p + 1) / parts,
-                               sbase + static_cast<size_t>(p) * part_bytes());
+          for (int64_t p = b; p < e; ++p) {
+            void* scratch = sbase + static_cast<size_t>(p) * part_bytes();
+            if (by_columns)
+              gemm_q8_.run_panels(m, ap, k, yp, n, 0, m, panels * p / parts, panels * (p + 1) / parts, scratch);
+            else
+              gemm_q8_.run(m, ap, k, yp, n, m * p / parts, m * (p + 1) / parts, scratch);
+          }
         });
         return;
       }
