@@ -71,6 +71,9 @@ struct GemmQu8s8Config {
 
   // Default tile of a variant (chosen by measurement, perf/bench/README.md).
   static void default_tile(Isa isa, int* mr, int* nr);
+  // The tile for a GEMM with N output channels: the default, except AVX-512 VNNI with N a multiple
+  // of 64, which takes 6 x 64 (fewer A broadcasts per multiply-add; no tail panel to waste).
+  static void tile_for(Isa isa, int64_t n, int* mr, int* nr);
   // A kernel configuration; empty error when the tile fits the variant's registers.
   static GemmQu8s8Config init(Isa isa, int mr, int nr, int64_t k, int64_t n, bool vnni_evex, std::string* error);
 

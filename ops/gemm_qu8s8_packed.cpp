@@ -69,7 +69,7 @@ void use_reference(PackedQu8s8Gemm& p, const int8_t* b, const int32_t* bias, con
 bool pack_jit(PackedQu8s8Gemm& p, Isa isa, const Qu8s8GemmOptions& opt, const int8_t* b, const int32_t* bias,
               const float* multiplier, std::string* why) {
   int mr = 0, nr = 0;
-  jit::GemmQu8s8Config::default_tile(isa, &mr, &nr);
+  jit::GemmQu8s8Config::tile_for(isa, p.n, &mr, &nr);
   if (opt.mr > 0) mr = opt.mr;
   if (opt.nr > 0) nr = opt.nr;
   const jit::GemmQu8s8Config tile = jit::GemmQu8s8Config::init(isa, mr, nr, p.k, p.n, opt.avxvnni_as_evex, why);
