@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -43,6 +44,9 @@ void probe_shape_inference(onnx::ModelProto& model, const std::string& path) {
   const pid_t pid = fork();
   if (pid < 0) return;  // no process to spare: infer directly, as without the probe
   if (pid == 0) {
+    // Die by the signal itself: no sanitizer or fuzzer handler inherited from the parent may report
+    // (or save) the child's crash as the parent's.
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, SIG_DFL);
     try {
       onnx::shape_inference::InferShapes(model);  // the child's copy-on-write model, not the parent's
     } catch (...) {

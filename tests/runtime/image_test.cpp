@@ -25,6 +25,19 @@ TEST(Image, DecodesPngAndJpegToInterleavedRgb) {
   EXPECT_EQ(jpg.width, 6);
 }
 
+// fuzz_image: a truncated 16-bit PNM header made stb_image read out of bounds; only PNG and JPEG
+// reach the decoder now.
+TEST(Image, OtherFormatsAreRefusedBeforeDecoding) {
+  const std::string file = testing::source_dir() + "/tests/fuzz/regressions/fuzz_image/pnm_16bit_truncated.pgm";
+  try {
+    read_image(file, 3);
+    FAIL() << "a PNM file was decoded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not a PNG or JPEG"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << e.what();
+  }
+}
+
 TEST(Image, ErrorsNameTheFile) {
   const std::string dir = testing::temp_dir();
   std::ofstream(dir + "/bad.png") << "not an image at all";

@@ -16,7 +16,7 @@ struct Image {
   std::vector<uint8_t> pixels;
 };
 
-// Decodes a PNG or JPEG (also BMP, TGA, PNM) into `channels` channels (3 = RGB, 1 = gray; 0 =
+// Decodes a PNG or JPEG (other formats are refused) into `channels` channels (3 = RGB, 1 = gray; 0 =
 // as stored). Throws Error naming the file and the reason; images above 16384 pixels on a side
 // are refused before decoding.
 Image read_image(const std::string& path, int channels = 3);
