@@ -7,6 +7,7 @@ namespace qinfer::jit {
 void GemmQu8s8Config::default_tile(Isa isa, int* mr, int* nr) {
   switch (isa) {
     case Isa::kAvx512Vnni: *mr = 8, *nr = 32; return;
+    case Isa::kAmx: *mr = 32, *nr = 32; return;  // 2 x 2 tiles of 16 x 16 int32
     case Isa::kAvxVnni: *mr = 6, *nr = 16; return;
     case Isa::kAvx2: *mr = 4, *nr = 16; return;
     default: *mr = 1, *nr = 1; return;
@@ -25,6 +26,8 @@ namespace {
 // Vector registers a tile needs; must match the register maps of the generators.
 //   VNNI: MR*V accumulators, V weight vectors, 2 broadcast A registers; the epilogue needs 4
 //         registers after the accumulators (bounds, zero point, scratch).
+//   AMX:  2 x 2 accumulator tiles at most (16 rows x 16 channels each) with 2 A and 2 weight tiles;
+//         the epilogue reloads 8 rows at a time into zmm registers.
 //   AVX2: MR*V accumulators, 2V weight vectors (even/odd), A even/odd, product scratch, and the
 //         0x00FF mask in the last register, which the epilogue's 4 registers must not reach.
 bool tile_fits(Isa isa, int mr, int v) {
@@ -33,6 +36,7 @@ bool tile_fits(Isa isa, int mr, int v) {
     case Isa::kAvx512Vnni: return acc + v + 2 <= 32 && acc + 4 <= 32;
     case Isa::kAvxVnni: return acc + v + 2 <= 16 && acc + 4 <= 16;
     case Isa::kAvx2: return acc + 2 * v + 4 <= 16 && acc + 4 <= 15;
+    case Isa::kAmx: return mr <= 32 && v <= 2;
     default: return false;
   }
 }
@@ -44,14 +48,14 @@ GemmQu8s8Config GemmQu8s8Config::init(Isa isa, int mr, int nr, int64_t k, int64_
   c.isa = isa, c.mr = mr, c.nr = nr, c.k = k, c.vnni_evex = vnni_evex && isa == Isa::kAvxVnni;
   c.n_tail = nr > 0 ? static_cast<int>(n % nr) : 0;
   error->clear();
-  if (isa != Isa::kAvx2 && isa != Isa::kAvxVnni && isa != Isa::kAvx512Vnni)
+  if (isa != Isa::kAvx2 && isa != Isa::kAvxVnni && isa != Isa::kAvx512Vnni && isa != Isa::kAmx)
     *error = std::string("no JIT GEMM for ISA ") + isa_name(isa);
   else if (mr < 1 || mr > kGemmMaxMr)
     *error = "mr " + std::to_string(mr) + " outside 1.." + std::to_string(kGemmMaxMr);
   else if (nr <= 0 || nr % c.lanes() != 0 || nr > 4 * c.lanes())
     *error = "nr " + std::to_string(nr) + " is not 1..4 vectors of " + std::to_string(c.lanes()) + " lanes";
   else if (!tile_fits(isa, mr, c.vectors()))
-    *error = "tile " + std::to_string(mr) + "x" + std::to_string(nr) + " needs more vector registers than " +
+    *error = "tile " + std::to_string(mr) + "x" + std::to_string(nr) + " needs more registers than " +
              isa_name(isa) + " has";
   else if (k < 0 || n < 0)
     *error = "negative K or N";

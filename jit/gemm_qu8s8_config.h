@@ -50,6 +50,8 @@ static_assert(std::is_standard_layout_v<GemmQu8s8Args>, "generated code reads fi
 using GemmQu8s8KernelFn = void (*)(const GemmQu8s8Args*);
 
 // Weight layout, per panel of NR output channels (channels >= N and k >= K are zero):
+//   (AMX uses kC4: the groups of 16 output channels are the rows of its weight tiles, loaded with a
+//   row stride of NR * 4 bytes; its panels are padded to whole tiles of 16 groups.)
 //   header: bias'[NR] int32, multiplier[NR] float                        (8 * NR bytes)
 //   then for each group g of 4 k (ceil(K/4) groups):
 //     kC4     (VNNI):  byte [g][j][i]    = B[n0 + j, 4g + i]             (NR * 4 bytes: vpdpbusd lanes)
@@ -59,7 +61,7 @@ using GemmQu8s8KernelFn = void (*)(const GemmQu8s8Args*);
 // Panels are padded to a multiple of 64 bytes, so every panel starts 64-byte aligned.
 enum class WeightLayout : int { kC4, kC4Xw16 };
 
-inline constexpr int kGemmMaxMr = 12;
+inline constexpr int kGemmMaxMr = 32;  // AMX: two 16-row tiles
 
 struct GemmQu8s8Config {
   Isa isa = Isa::kRef;
@@ -78,13 +80,17 @@ struct GemmQu8s8Config {
   static GemmQu8s8Config init(Isa isa, int mr, int nr, int64_t k, int64_t n, bool vnni_evex, std::string* error);
 
   WeightLayout layout() const { return isa == Isa::kAvx2 ? WeightLayout::kC4Xw16 : WeightLayout::kC4; }
-  int lanes() const { return isa == Isa::kAvx512Vnni ? 16 : 8; }  // int32 lanes per vector
+  bool amx() const { return isa == Isa::kAmx; }
+  int lanes() const { return isa == Isa::kAvx512Vnni || amx() ? 16 : 8; }  // int32 lanes per vector
   int vectors() const { return nr / lanes(); }                     // accumulators per row
   int64_t k_groups() const { return (k + 3) / 4; }
+  // Groups stored per panel: AMX loads weight tiles of 16 groups, so its panels hold whole tiles
+  // (the groups past K are zero).
+  int64_t stored_k_groups() const { return amx() ? (k_groups() + 15) / 16 * 16 : k_groups(); }
   int64_t header_bytes() const { return 8 * static_cast<int64_t>(nr); }
   int64_t group_bytes() const { return (layout() == WeightLayout::kC4Xw16 ? 8 : 4) * static_cast<int64_t>(nr); }
   // Panel stride: header and groups, rounded up to 64 bytes so that every panel starts aligned.
-  int64_t panel_bytes() const { return (header_bytes() + k_groups() * group_bytes() + 63) / 64 * 64; }
+  int64_t panel_bytes() const { return (header_bytes() + stored_k_groups() * group_bytes() + 63) / 64 * 64; }
 
   // Contract name, XNNPACK style: "qu8s8_gemm_minmax_fp32_8x32c4__avx512vnni" (with a fused
 // residual Add: "qu8s8_gemm_minmax_fp32_addqu8_8x32c4__avx512vnni").

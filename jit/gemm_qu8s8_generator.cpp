@@ -74,6 +74,7 @@ void GemmQu8s8Generator::generate() {
   jnz(l_panel, T_NEAR);
   L(l_tail);
   if (cfg_.n_tail > 0) compute_panel((cfg_.n_tail + cfg_.lanes() - 1) / cfg_.lanes(), cfg_.n_tail);
+  kernel_finish();
   postamble();
 }
 
@@ -113,7 +114,8 @@ void GemmQu8s8Generator::compute_panel(int nv, int n_valid) {
   const int64_t rest = (left + (rem > 0 ? 1 : 0)) * gb +
                        (cfg_.panel_bytes() - cfg_.header_bytes() - cfg_.k_groups() * gb);
   if (rest > 0) add(reg_w, static_cast<uint32_t>(rest));
-  epilogue(nv, n_valid);
+  epilogue_begin(n_valid);
+  epilogue_rows(0, cfg_.mr, nv, n_valid, 4 * cfg_.nr - cfg_.panel_bytes());  // reg_w is past the panel now
 }
 
 // y = clamp(round(float(acc) * multiplier) + zp, y_min, y_max) as the reference defines it (acc
@@ -129,10 +131,10 @@ void GemmQu8s8Generator::compute_panel(int nv, int n_valid) {
 // rounded, clamped value before the zero point is exactly a - za (za is this output's zero
 // point), so float(a - za) * ma + float(b - zb) * mb is formed from it directly, then clamped,
 // rounded and offset like the requantization above (the same argument covers huge and NaN sums).
-void GemmQu8s8Generator::epilogue(int nv, int n_valid) {
+void GemmQu8s8Generator::epilogue_begin(int n_valid) {
   const int ff = first_free_vreg();
   // `zp` holds the zero point, or in residual kernels R's widened bytes.
-  const Xmm lo = vreg(ff), hi = vreg(ff + 1), zp = vreg(ff + 2), scratch = vreg(ff + 3);
+  const Xmm lo = vreg(ff), hi = vreg(ff + 1), zp = vreg(ff + 2);
   vbroadcastss(lo, dword[reg_args + ARG(lo)]);
   vbroadcastss(hi, dword[reg_args + ARG(hi)]);
   if (cfg_.residual) {
@@ -148,11 +150,15 @@ void GemmQu8s8Generator::epilogue(int nv, int n_valid) {
     mov(eax, (1u << partial) - 1);
     kmovw(k1, eax);
   }
-  const int64_t mult_disp = 4 * cfg_.nr - cfg_.panel_bytes();  // reg_w is past the panel now
   mov(reg_yrow, reg_y);
-  for (int r = 0; r < cfg_.mr; ++r) {
+}
+
+void GemmQu8s8Generator::epilogue_rows(int r0, int r1, int nv, int n_valid, int64_t mult_disp) {
+  const int ff = first_free_vreg();
+  const Xmm lo = vreg(ff), hi = vreg(ff + 1), zp = vreg(ff + 2), scratch = vreg(ff + 3);
+  for (int r = r0; r < r1; ++r) {
     for (int v = 0; v < nv; ++v) {
-      const Xmm a = acc(r, v);
+      const Xmm a = acc(r - r0, v);
       vcvtdq2ps(a, a);
       vmulps(a, a, ptr[at(reg_w, mult_disp + v * vector_bytes())]);
       vmaxps(a, a, lo);  // NaN -> lo

@@ -17,25 +17,37 @@ class GemmQu8s8Generator : public Generator {
 
   // Once, after the arguments are loaded (e.g. a constant register).
   virtual void kernel_setup() {}
+  // Once, before the postamble (undo what kernel_setup did to the stack).
+  virtual void kernel_finish() {}
+  // One panel of nv vectors (n_valid channels): compute, requantize and store; on entry reg_w is
+  // the panel's start, on exit the next panel's. The default is the register-tile K loop below.
+  virtual void compute_panel(int nv, int n_valid);
+  // Rows whose accumulators are in registers at once (the epilogue's register map starts after them).
+  virtual int acc_rows() const { return cfg_.mr; }
   // acc(r, v) += A[r, 4g .. 4g+3] . W[group g, vector v] for r < mr, v < nv, where the A bytes
   // are at a_row(r, a_disp) and the group at reg_w + w_disp.
   virtual void k_group(int nv, int a_disp, int64_t w_disp) = 0;
   // The same for the last, partial group: only `rem` (1..3) A bytes exist (load_a_tail).
   virtual void k_tail_group(int nv, int a_disp, int64_t w_disp, int rem) = 0;
 
-  bool zmm() const { return cfg_.isa == Isa::kAvx512Vnni; }
+  bool zmm() const { return cfg_.isa == Isa::kAvx512Vnni || cfg_.amx(); }
   int vector_bytes() const { return cfg_.lanes() * 4; }
   // Vector register `idx` at the variant's width (zmm or ymm).
   Xbyak::Xmm vreg(int idx) const;
-  // Accumulators are registers 0 .. mr*V-1; the variant's K-loop registers start after them.
+  // Accumulators are registers 0 .. acc_rows()*V-1; the variant's K-loop registers start after them.
   Xbyak::Xmm acc(int r, int v) const { return vreg(r * cfg_.vectors() + v); }
-  int first_free_vreg() const { return cfg_.mr * cfg_.vectors(); }
+  int first_free_vreg() const { return acc_rows() * cfg_.vectors(); }
   // Address of A[r, disp] within the current K position.
   Xbyak::RegExp a_row(int r, int disp) const;
   // eax = the `rem` (1..3) bytes at a_row(r, disp), zero-extended; reads exactly those bytes, so a
   // row ending at the end of its allocation is safe.
   void load_a_tail(int r, int disp, int rem);
   static Xbyak::RegExp at(const Xbyak::Reg64& base, int64_t disp);
+  // The requantization epilogue of one panel: epilogue_begin once, then epilogue_rows for rows
+  // [r0, r1) in order, their accumulators in acc(r - r0, v) (already including the folded bias),
+  // the multipliers at reg_w + mult_disp.
+  void epilogue_begin(int n_valid);
+  void epilogue_rows(int r0, int r1, int nv, int n_valid, int64_t mult_disp);
 
   const GemmQu8s8Config cfg_;
 
@@ -58,9 +70,7 @@ class GemmQu8s8Generator : public Generator {
 
  private:
   void generate() final;
-  void compute_panel(int nv, int n_valid);
   void load_row_bases();
-  void epilogue(int nv, int n_valid);
   void add_residual(const Xbyak::Xmm& a, const Xbyak::Xmm& t, const Xbyak::RegExp& src, int count);
   void load_residual(const Xbyak::Xmm& t, const Xbyak::RegExp& src, int count);
   void store(const Xbyak::Xmm& v, const Xbyak::RegExp& dst, int count, const Xbyak::Xmm& scratch);

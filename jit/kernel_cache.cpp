@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #if defined(__x86_64__) || defined(_M_X64)
+#include "jit/gemm_qu8s8_amx.h"
 #include "jit/gemm_qu8s8_avx2.h"
 #include "jit/gemm_qu8s8_vnni.h"
 #define QINFER_JIT_X86 1
@@ -47,6 +48,7 @@ Entry generate(const GemmQu8s8Config& cfg) {
   Entry e;
 #ifdef QINFER_JIT_X86
   if (cfg.isa == Isa::kAvx2) e.code = make_generated<GemmQu8s8Avx2Generator>(&e.error, cfg);
+  else if (cfg.isa == Isa::kAmx) e.code = make_generated<GemmQu8s8AmxGenerator>(&e.error, cfg);
   else e.code = make_generated<GemmQu8s8VnniGenerator>(&e.error, cfg);
   if (e.code) e.fn = e.code->entry<GemmQu8s8KernelFn>();
 #else

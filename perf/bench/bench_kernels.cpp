@@ -91,7 +91,8 @@ void register_all() {
     o.isa = isa, o.mr = mr, o.nr = nr, o.avxvnni_as_evex = evex;
     return o;
   };
-  const Variant kVariants[] = {{"avx512vnni", opts(Isa::kAvx512Vnni)},
+  const Variant kVariants[] = {{"amx", opts(Isa::kAmx)},
+                               {"avx512vnni", opts(Isa::kAvx512Vnni)},
                                {"avxvnni_evex", opts(Isa::kAvxVnni, 0, 0, true)},
                                {"avx2", opts(Isa::kAvx2)}};
   // Tiles of the AVX-512 kernel compared on the square shape (the default is 8x32).
@@ -99,7 +100,9 @@ void register_all() {
                             {"avx512vnni_6x64", opts(Isa::kAvx512Vnni, 6, 64)},
                             {"avx512vnni_8x48", opts(Isa::kAvx512Vnni, 8, 48)},
                             {"avx512vnni_12x32", opts(Isa::kAvx512Vnni, 12, 32)},
-                            {"avx512vnni_8x16", opts(Isa::kAvx512Vnni, 8, 16)}};
+                            {"avx512vnni_8x16", opts(Isa::kAvx512Vnni, 8, 16)},
+                            {"amx_16x32", opts(Isa::kAmx, 16, 32)},
+                            {"amx_32x16", opts(Isa::kAmx, 32, 16)}};
   auto add = [](const Shape& s, const Variant& v) {
     benchmark::RegisterBenchmark((std::string("gemm_qu8s8/") + s.name + "/" + v.name).c_str(), BM_Gemm, s, v)
         ->Unit(benchmark::kMillisecond);

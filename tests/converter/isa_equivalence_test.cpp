@@ -13,7 +13,7 @@ namespace {
 // reference) and with 2 threads (small-M GEMMs then split columns), and expects identical outputs.
 void expect_identical_across_isas(const std::string& qbin, const std::string& input, const std::string& dir) {
   std::string first;
-  for (const char* isa : {"", "hwy", "avx2", "avxvnni", "avx512vnni", "ref", "threads2"}) {
+  for (const char* isa : {"", "hwy", "avx2", "avxvnni", "avx512vnni", "amx", "ref", "threads2"}) {
     const bool threads2 = std::string(isa) == "threads2";
     const std::string out = dir + "/y_" + (*isa ? isa : "default") + ".npy";
     const auto r = testing::run_command("QINFER_ISA=" + std::string(threads2 ? "" : isa) + " " + testing::tool("qrun") +

@@ -106,7 +106,7 @@ TEST(ResidualFusion, FusedBytesEqualUnfusedOnEveryIsa) {
   const std::string want = run("QINFER_FUSE=0 QINFER_ISA=ref", "unfused_ref");
   ASSERT_FALSE(want.empty());
   EXPECT_TRUE(run("QINFER_FUSE=0", "unfused") == want) << "unfused default ISA differs from the reference";
-  for (const char* isa : {"", "hwy", "avx2", "avxvnni", "avx512vnni", "ref"})
+  for (const char* isa : {"", "hwy", "avx2", "avxvnni", "avx512vnni", "amx", "ref"})
     EXPECT_TRUE(run(std::string("QINFER_ISA=") + isa, std::string("fused_") + (*isa ? isa : "default")) == want)
         << "fused, QINFER_ISA=" << isa << " differs from the unfused reference";
 }

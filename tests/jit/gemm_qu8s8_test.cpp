@@ -98,6 +98,15 @@ TEST_P(GemmQu8s8, ColumnPanelsAndBlocks) {
   }
 }
 
+// Every row count of a block (AMX: 1..32 rows in one or two tiles), with K tails of every size
+// below 64 and whole tiles, and A rows ending exactly at their allocation.
+TEST_P(GemmQu8s8, EveryRowCount) {
+  for (int64_t m = 1; m <= 66; ++m) {
+    GemmTester().m(m).n(m % 3 ? 48 : 32).k(m).seed(static_cast<uint32_t>(m)).run(variant());
+    GemmTester().m(m).n(17).k(128 + m % 64).a_zero_point(static_cast<int32_t>(m * 7 % 256)).run(variant());
+  }
+}
+
 TEST_P(GemmQu8s8, LargeK) {
   GemmTester().m(12).n(40).k(2304).run(variant());
   GemmTester().m(3).n(33).k(4611).a_zero_point(255).run(variant());
@@ -108,6 +117,7 @@ TEST_P(GemmQu8s8, OtherTiles) {
   std::vector<std::pair<int, int>> tiles;
   switch (variant().isa) {
     case Isa::kAvx512Vnni: tiles = {{1, 16}, {4, 64}, {6, 64}, {8, 48}, {12, 32}, {12, 16}}; break;
+    case Isa::kAmx: tiles = {{1, 16}, {7, 32}, {16, 16}, {17, 32}, {32, 16}}; break;
     case Isa::kAvxVnni: tiles = {{1, 8}, {4, 16}, {12, 8}, {2, 32}}; break;
     case Isa::kAvx2: tiles = {{1, 8}, {4, 8}, {2, 16}, {10, 8}}; break;
     default: GTEST_SKIP() << "the reference has no tiles";

@@ -39,7 +39,8 @@ inline std::vector<GemmVariant> gemm_variants() {
           {"avx2", Isa::kAvx2, false},
           {"avxvnni", Isa::kAvxVnni, false},
           {"avxvnni_evex", Isa::kAvxVnni, true},
-          {"avx512vnni", Isa::kAvx512Vnni, false}};
+          {"avx512vnni", Isa::kAvx512Vnni, false},
+          {"amx", Isa::kAmx, false}};
 }
 inline void PrintTo(const GemmVariant& v, std::ostream* os) { *os << v.name; }
 inline bool runs_here(const GemmVariant& v) {

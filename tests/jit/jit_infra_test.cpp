@@ -23,7 +23,7 @@ namespace {
 using jit::GemmQu8s8Config;
 
 TEST(JitCpu, NamesRoundTripAndBestIsSupported) {
-  for (Isa isa : {Isa::kRef, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512Vnni}) {
+  for (Isa isa : {Isa::kRef, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512Vnni, Isa::kAmx}) {
     Isa parsed = Isa::kBest;
     ASSERT_TRUE(jit::parse_isa(jit::isa_name(isa), &parsed));
     EXPECT_EQ(parsed, isa);
@@ -61,7 +61,7 @@ PackedQu8s8Gemm small_gemm(const Qu8s8GemmOptions& opt = {}) {
 }
 
 TEST(JitCpu, QinferIsaForcesAVariantOrFallsBackWithAReason) {
-  for (Isa isa : {Isa::kRef, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512Vnni}) {
+  for (Isa isa : {Isa::kRef, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512Vnni, Isa::kAmx}) {
     const ScopedIsaEnv env(jit::isa_name(isa));
     const PackedQu8s8Gemm p = small_gemm();
     if (jit::isa_supported(isa)) {
@@ -101,7 +101,7 @@ TEST(JitCpu, VariantNamesStateTheContract) {
 #ifdef QINFER_TEST_X86
 // Generation needs no CPU support, so the AVX-VNNI kernels are generated (not run) here too.
 TEST(JitGemm, EveryVariantGeneratesForEveryRowCountAndTail) {
-  for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512Vnni}) {
+  for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512Vnni, Isa::kAmx}) {
     int mr = 0, nr = 0;
     GemmQu8s8Config::default_tile(isa, &mr, &nr);
     for (int rows = 1; rows <= mr; ++rows) {

@@ -1,0 +1,122 @@
+#include "jit/gemm_qu8s8_amx.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+
+namespace qinfer::jit {
+
+using namespace Xbyak;
+
+#define ARG(field) static_cast<int>(offsetof(GemmQu8s8Args, field))
+
+// The 64-byte tile configuration (palette 1): bytes 16 + 2t hold tile t's bytes per row, byte
+// 48 + t its rows. Unused tiles stay 0 x 0.
+void GemmQu8s8AmxGenerator::emit_tile_config() {
+  uint8_t config[64] = {};
+  config[0] = 1;  // palette
+  auto set = [&config](int tile, int rows, int row_bytes) {
+    config[16 + 2 * tile] = static_cast<uint8_t>(row_bytes & 0xff);
+    config[16 + 2 * tile + 1] = static_cast<uint8_t>(row_bytes >> 8);
+    config[48 + tile] = static_cast<uint8_t>(rows);
+  };
+  for (int i = 0; i < row_tiles(); ++i) {
+    set(a_tile(i).getIdx(), tile_rows(i), 64);
+    for (int j = 0; j < 2; ++j) set(c_tile(i, j).getIdx(), tile_rows(i), 64);
+  }
+  for (int j = 0; j < 2; ++j) set(b_tile(j).getIdx(), 16, 64);
+  Label l_after;
+  jmp(l_after, T_NEAR);
+  align(64);
+  L(l_config_);
+  for (uint8_t b : config) db(b);
+  L(l_after);
+}
+
+void GemmQu8s8AmxGenerator::kernel_setup() {
+  emit_tile_config();
+  mov(reg_frame, rsp);
+  sub(rsp, kFrameBytes);
+  and_(rsp, -64);
+  ldtilecfg(ptr[rip + l_config_]);
+  mov(reg_a0, ptr[reg_args + ARG(a)]);
+  if (row_tiles() == 2) {
+    mov(reg_a1, reg_lda);
+    shl(reg_a1, 4);
+    add(reg_a1, reg_a0);
+  }
+  if (k_rem() > 0) {
+    // The last K % 64 bytes of each row, zero-padded to 64: the same for every panel.
+    mov(rax, (uint64_t{1} << k_rem()) - 1);
+    kmovq(k2, rax);
+    mov(reg_a0k, reg_a0);
+    for (int r = 0; r < cfg_.mr; ++r) {
+      vmovdqu8(zmm0 | k2 | T_z, ptr[at(reg_a0k, k_main())]);  // masked-off bytes are not read
+      vmovdqa64(ptr[rsp + kATailOffset + 64 * r], zmm0);
+      if (r + 1 < cfg_.mr) add(reg_a0k, reg_lda);
+    }
+  }
+}
+
+void GemmQu8s8AmxGenerator::kernel_finish() {
+  tilerelease();
+  mov(rsp, reg_frame);
+}
+
+// C(i, j) += A tile i . weight tile j for the next 64 k (16 groups) at reg_wk; A from the rows
+// (reg_a0k / reg_a1k, stride lda) or from the stack tail copy (stride 64).
+void GemmQu8s8AmxGenerator::multiply_tiles(int nv, bool from_tail) {
+  for (int i = 0; i < row_tiles(); ++i) {
+    if (from_tail) tileloadd(a_tile(i), ptr[rsp + reg_64 + kATailOffset + 1024 * i]);
+    else tileloadd(a_tile(i), ptr[(i == 0 ? reg_a0k : reg_a1k) + reg_lda]);
+  }
+  for (int j = 0; j < nv; ++j) tileloadd(b_tile(j), ptr[reg_wk + reg_wstride + 64 * j]);
+  for (int i = 0; i < row_tiles(); ++i)
+    for (int j = 0; j < nv; ++j) tdpbusd(c_tile(i, j), a_tile(i), b_tile(j));
+}
+
+void GemmQu8s8AmxGenerator::compute_panel(int nv, int n_valid) {
+  for (int i = 0; i < row_tiles(); ++i)
+    for (int j = 0; j < nv; ++j) tilezero(c_tile(i, j));
+  const int64_t gb = cfg_.group_bytes();
+  lea(reg_wk, ptr[reg_w + static_cast<uint32_t>(cfg_.header_bytes())]);
+  mov(reg_wstride, gb);
+  mov(reg_64, 64);
+  const int64_t blocks = k_main() / 64;
+  if (blocks > 0) {
+    mov(reg_a0k, reg_a0);
+    if (row_tiles() == 2) mov(reg_a1k, reg_a1);
+    Label l_k;
+    if (blocks > 1) mov(reg_kloop, blocks);
+    L(l_k);
+    multiply_tiles(nv, false);
+    add(reg_a0k, 64);
+    if (row_tiles() == 2) add(reg_a1k, 64);
+    add(reg_wk, static_cast<uint32_t>(16 * gb));
+    if (blocks > 1) {
+      dec(reg_kloop);
+      jnz(l_k, T_NEAR);
+    }
+  }
+  if (k_rem() > 0) multiply_tiles(nv, true);
+  for (int i = 0; i < row_tiles(); ++i)
+    for (int j = 0; j < nv; ++j) tilestored(ptr[rsp + reg_64 + kAccOffset + 1024 * (2 * i + j)], c_tile(i, j));
+
+  epilogue_begin(n_valid);
+  for (int r0 = 0; r0 < cfg_.mr; r0 += kEpilogueRows) {
+    const int r1 = std::min(cfg_.mr, r0 + kEpilogueRows);
+    for (int r = r0; r < r1; ++r) {
+      for (int v = 0; v < nv; ++v) {
+        const Zmm a(acc(r - r0, v).getIdx());
+        vmovdqa32(a, ptr[rsp + kAccOffset + 1024 * (2 * (r / 16) + v) + 64 * (r % 16)]);
+        vpaddd(a, a, ptr[reg_w + 64 * v]);  // the folded bias (panel header)
+      }
+    }
+    epilogue_rows(r0, r1, nv, n_valid, 4 * cfg_.nr);  // multipliers follow the biases
+  }
+  add(reg_w, static_cast<uint32_t>(cfg_.panel_bytes()));
+}
+
+}  // namespace qinfer::jit
+
+#undef ARG
