@@ -33,7 +33,7 @@ void GemmQu8s8AmxGenerator::emit_tile_config() {
   L(l_after);
 }
 
-void GemmQu8s8AmxGenerator::kernel_setup() {
+void GemmQu8s8AmxGenerator::setup() {
   emit_tile_config();
   mov(reg_frame, rsp);
   sub(rsp, kFrameBytes);
@@ -45,6 +45,7 @@ void GemmQu8s8AmxGenerator::kernel_setup() {
     shl(reg_a1, 4);
     add(reg_a1, reg_a0);
   }
+  mov(reg_64, 64);
   if (k_rem() > 0) {
     // The last K % 64 bytes of each row, zero-padded to 64: the same for every panel.
     mov(rax, (uint64_t{1} << k_rem()) - 1);
@@ -58,9 +59,46 @@ void GemmQu8s8AmxGenerator::kernel_setup() {
   }
 }
 
-void GemmQu8s8AmxGenerator::kernel_finish() {
+void GemmQu8s8AmxGenerator::generate() {
+  load_args();
+  setup();
+  const int64_t panel = cfg_.panel_bytes();
+  auto next_panel = [&] {
+    add(reg_w, static_cast<uint32_t>(panel));
+    add(reg_y, cfg_.nr);
+    dec(reg_panels);
+  };
+  Label l_no_full, l_last_full, l_loop, l_done;
+  test(reg_panels, reg_panels);
+  jz(l_no_full, T_NEAR);
+  multiply_panel(cfg_.vectors());  // the first full panel: nothing to overlap yet
+  store_tiles(cfg_.vectors());
+  next_panel();
+  jz(l_last_full, T_NEAR);
+  L(l_loop);
+  multiply_panel(cfg_.vectors());                          // panel p on the tile unit ...
+  epilogue_panel(true, cfg_.vectors(), cfg_.nr);           // ... while panel p - 1 is requantized
+  store_tiles(cfg_.vectors());
+  next_panel();
+  jnz(l_loop, T_NEAR);
+  L(l_last_full);
+  if (cfg_.n_tail > 0) multiply_panel(tail_vectors());
+  epilogue_panel(true, cfg_.vectors(), cfg_.nr);
+  if (cfg_.n_tail > 0) {
+    store_tiles(tail_vectors());
+    epilogue_panel(false, tail_vectors(), cfg_.n_tail);
+  }
+  jmp(l_done, T_NEAR);
+  L(l_no_full);
+  if (cfg_.n_tail > 0) {
+    multiply_panel(tail_vectors());
+    store_tiles(tail_vectors());
+    epilogue_panel(false, tail_vectors(), cfg_.n_tail);
+  }
+  L(l_done);
   tilerelease();
   mov(rsp, reg_frame);
+  postamble();
 }
 
 // C(i, j) += A tile i . weight tile j for the next 64 k (16 groups) at reg_wk; A from the rows
@@ -75,13 +113,12 @@ void GemmQu8s8AmxGenerator::multiply_tiles(int nv, bool from_tail) {
     for (int j = 0; j < nv; ++j) tdpbusd(c_tile(i, j), a_tile(i), b_tile(j));
 }
 
-void GemmQu8s8AmxGenerator::compute_panel(int nv, int n_valid) {
+void GemmQu8s8AmxGenerator::multiply_panel(int nv) {
   for (int i = 0; i < row_tiles(); ++i)
     for (int j = 0; j < nv; ++j) tilezero(c_tile(i, j));
   const int64_t gb = cfg_.group_bytes();
   lea(reg_wk, ptr[reg_w + static_cast<uint32_t>(cfg_.header_bytes())]);
   mov(reg_wstride, gb);
-  mov(reg_64, 64);
   const int64_t blocks = k_main() / 64;
   if (blocks > 0) {
     mov(reg_a0k, reg_a0);
@@ -99,22 +136,42 @@ void GemmQu8s8AmxGenerator::compute_panel(int nv, int n_valid) {
     }
   }
   if (k_rem() > 0) multiply_tiles(nv, true);
-  for (int i = 0; i < row_tiles(); ++i)
-    for (int j = 0; j < nv; ++j) tilestored(ptr[rsp + reg_64 + kAccOffset + 1024 * (2 * i + j)], c_tile(i, j));
+}
 
+void GemmQu8s8AmxGenerator::buffer(bool previous) {
+  // Panels alternate buffers by the parity of the full panels left (reg_panels counts down).
+  mov(reg_tmp_buf, reg_panels);
+  and_(reg_tmp_buf, 1);
+  if (previous) xor_(reg_tmp_buf, 1);
+  shl(reg_tmp_buf, 12);
+  static_assert(kBufferBytes == 1 << 12, "buffer() shifts by log2(kBufferBytes)");
+  add(reg_tmp_buf, rsp);
+}
+
+void GemmQu8s8AmxGenerator::store_tiles(int nv) {
+  buffer(false);
+  for (int i = 0; i < row_tiles(); ++i)
+    for (int j = 0; j < nv; ++j) tilestored(ptr[reg_tmp_buf + reg_64 + 1024 * (2 * i + j)], c_tile(i, j));
+}
+
+void GemmQu8s8AmxGenerator::epilogue_panel(bool previous, int nv, int n_valid) {
+  const int64_t w_disp = previous ? -cfg_.panel_bytes() : 0;
+  buffer(previous);
+  if (previous) sub(reg_y, cfg_.nr);
   epilogue_begin(n_valid);
   for (int r0 = 0; r0 < cfg_.mr; r0 += kEpilogueRows) {
     const int r1 = std::min(cfg_.mr, r0 + kEpilogueRows);
     for (int r = r0; r < r1; ++r) {
       for (int v = 0; v < nv; ++v) {
         const Zmm a(acc(r - r0, v).getIdx());
-        vmovdqa32(a, ptr[rsp + kAccOffset + 1024 * (2 * (r / 16) + v) + 64 * (r % 16)]);
-        vpaddd(a, a, ptr[reg_w + 64 * v]);  // the folded bias (panel header)
+        vmovdqa32(a, ptr[reg_tmp_buf + 1024 * (2 * (r / 16) + v) + 64 * (r % 16)]);
+        vpaddd(a, a, ptr[at(reg_w, w_disp + 64 * v)]);  // the folded bias (panel header)
       }
     }
-    epilogue_rows(r0, r1, nv, n_valid, 4 * cfg_.nr);  // multipliers follow the biases
+    epilogue_rows(r0, r1, nv, n_valid, w_disp + 4 * cfg_.nr);  // multipliers follow the biases
   }
-  add(reg_w, static_cast<uint32_t>(cfg_.panel_bytes()));
+  if (previous) add(reg_y, cfg_.nr);
+  mov(reg_64, 64);  // the epilogue used it as reg_yrow
 }
 
 }  // namespace qinfer::jit

@@ -53,7 +53,7 @@ void GemmQu8s8Generator::load_row_bases() {
   for (int i = 1; i < (cfg_.mr + 2) / 3; ++i) lea(reg_a[i], ptr[reg_a[i - 1] + reg_lda3]);
 }
 
-void GemmQu8s8Generator::generate() {
+void GemmQu8s8Generator::load_args() {
   preamble();
   mov(reg_args, abi_param1());
   mov(reg_lda, ptr[reg_args + ARG(lda)]);
@@ -62,6 +62,10 @@ void GemmQu8s8Generator::generate() {
   mov(reg_y, ptr[reg_args + ARG(y)]);
   mov(reg_ldy, ptr[reg_args + ARG(ldy)]);
   mov(reg_panels, ptr[reg_args + ARG(full_panels)]);
+}
+
+void GemmQu8s8Generator::generate() {
+  load_args();
   kernel_setup();
 
   Label l_panel, l_tail;
@@ -74,7 +78,6 @@ void GemmQu8s8Generator::generate() {
   jnz(l_panel, T_NEAR);
   L(l_tail);
   if (cfg_.n_tail > 0) compute_panel((cfg_.n_tail + cfg_.lanes() - 1) / cfg_.lanes(), cfg_.n_tail);
-  kernel_finish();
   postamble();
 }
 

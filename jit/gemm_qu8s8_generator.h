@@ -17,11 +17,9 @@ class GemmQu8s8Generator : public Generator {
 
   // Once, after the arguments are loaded (e.g. a constant register).
   virtual void kernel_setup() {}
-  // Once, before the postamble (undo what kernel_setup did to the stack).
-  virtual void kernel_finish() {}
   // One panel of nv vectors (n_valid channels): compute, requantize and store; on entry reg_w is
-  // the panel's start, on exit the next panel's. The default is the register-tile K loop below.
-  virtual void compute_panel(int nv, int n_valid);
+  // the panel's start, on exit the next panel's.
+  void compute_panel(int nv, int n_valid);
   // Rows whose accumulators are in registers at once (the epilogue's register map starts after them).
   virtual int acc_rows() const { return cfg_.mr; }
   // acc(r, v) += A[r, 4g .. 4g+3] . W[group g, vector v] for r < mr, v < nv, where the A bytes
@@ -48,6 +46,11 @@ class GemmQu8s8Generator : public Generator {
   // the multipliers at reg_w + mult_disp.
   void epilogue_begin(int n_valid);
   void epilogue_rows(int r0, int r1, int nv, int n_valid, int64_t mult_disp);
+  // Preamble and the argument registers (reg_args, reg_lda, reg_lda3, reg_w, reg_y, reg_ldy, reg_panels).
+  void load_args();
+  // The whole kernel: arguments, kernel_setup, the panel loop (full panels, then the tail panel),
+  // postamble. Variants with another panel schedule override it.
+  void generate() override;
 
   const GemmQu8s8Config cfg_;
 
@@ -69,7 +72,6 @@ class GemmQu8s8Generator : public Generator {
   const Xbyak::Reg64 reg_rtmp = rcx;    // partial residual loads (ymm)
 
  private:
-  void generate() final;
   void load_row_bases();
   void add_residual(const Xbyak::Xmm& a, const Xbyak::Xmm& t, const Xbyak::RegExp& src, int count);
   void load_residual(const Xbyak::Xmm& t, const Xbyak::RegExp& src, int count);

@@ -16,6 +16,7 @@ void PackedQu8s8Gemm::AlignedFree::operator()(uint8_t* p) const { std::free(p); 
 
 namespace {
 constexpr int64_t kMaxExactBound = int64_t{1} << 24;  // |bound| up to here is an exact float
+constexpr int64_t kAmxMinK = 48;                        // shorter K: the AVX-512 VNNI kernel (below)
 
 void check_args(const int8_t* b, const float* multiplier, int64_t n, int64_t k, int32_t y_zero_point,
                 int32_t y_min, int32_t y_max) {
@@ -118,7 +119,11 @@ PackedQu8s8Gemm pack_qu8s8_gemm(const int8_t* b, const int32_t* bias, const floa
   p.hi = static_cast<float>(int64_t{y_max} - y_zero_point);
   // The EVEX test hook needs AVX512-VNNI (+VL), not AVX-VNNI.
   const bool evex_hook = options.isa == Isa::kAvxVnni && options.avxvnni_as_evex && jit::isa_supported(Isa::kAvx512Vnni);
-  const jit::IsaChoice choice = evex_hook ? jit::IsaChoice{Isa::kAvxVnni, ""} : jit::resolve_isa(options.isa);
+  jit::IsaChoice choice = evex_hook ? jit::IsaChoice{Isa::kAvxVnni, ""} : jit::resolve_isa(options.isa);
+  // AMX pays a fixed cost per output (tiles stored and reloaded for the epilogue) that short dot
+  // products do not amortise: measured on a Xeon (perf/bench/README.md), AVX-512 VNNI is faster
+  // up to K = 32 and even at 48; an explicit Isa::kAmx request (tests) is honoured as given.
+  if (options.isa == Isa::kBest && choice.isa == Isa::kAmx && k < kAmxMinK) choice.isa = Isa::kAvx512Vnni;
   p.fallback_reason = choice.note;
   std::string why;
   if (choice.isa != Isa::kRef && n > 0 && pack_jit(p, choice.isa, options, b, bias, multiplier, &why)) return p;

@@ -13,8 +13,8 @@
 // where Yconv is the result above, never stored. Bit-identical to ref::gemm_qu8s8 followed by
 // ref::add_qu8_flat.
 //
-// Variant choice (Isa::kBest): QINFER_ISA=ref|avx2|avxvnni|avx512vnni if set, else the strongest
-// the CPU runs. A variant the CPU lacks (forced by QINFER_ISA or requested explicitly), or a JIT
+// Variant choice (Isa::kBest): QINFER_ISA=ref|avx2|avxvnni|avx512vnni|amx if set, else the strongest
+// the CPU runs; where that is AMX, GEMMs with K < 48 take AVX-512 VNNI (faster there). A variant the CPU lacks (forced by QINFER_ISA or requested explicitly), or a JIT
 // failure, gives the reference kernel; qu8s8_gemm_fallback_reason() then says why.
 #pragma once
 

@@ -24,13 +24,14 @@ struct Shape {
   int64_t m, n, k;
 };
 // ResNet-50 convolutions as GEMMs at batch 1 (M = output pixels, N = output channels, K = taps x
-// input channels): the 3x3 convolutions of stages 2-5 and a 1x1 expansion of stage 2.
+// input channels): the 3x3 convolutions of stages 2-5, a 1x1 expansion of stage 2 and the 7x7 stem.
 const Shape kSquare = {"1024x1024x1024", 1024, 1024, 1024};
 const Shape kResNet[] = {{"rn50_s2_3x3", 3136, 64, 576},
                          {"rn50_s3_3x3", 784, 128, 1152},
                          {"rn50_s4_3x3", 196, 256, 2304},
                          {"rn50_s5_3x3", 49, 512, 4608},
-                         {"rn50_s2_1x1", 3136, 256, 64}};
+                         {"rn50_s2_1x1", 3136, 256, 64},
+                         {"rn50_conv1_7x7", 12544, 64, 147}};
 const Shape kSmall = {"64x64x576", 64, 64, 576};  // the one shape the reference also runs
 
 struct Variant {
@@ -69,7 +70,7 @@ void BM_Gemm(benchmark::State& state, Shape s, Variant v) {
 void BM_Peak(benchmark::State& state, PeakOp op, const char* unit) {
   double peak = 0.0;
   for (auto _ : state) peak = measure_peak(op, 0.1);
-  if (peak == 0.0) state.SkipWithError("needs AVX512-VNNI");
+  if (peak == 0.0) state.SkipWithError(op == PeakOp::kTdpbusd ? "needs AMX-INT8" : "needs AVX512-VNNI");
   state.counters[unit] = peak * 1e-9;
 }
 
@@ -85,6 +86,7 @@ void register_all() {
   benchmark::RegisterBenchmark("peak/vpdpbusd_zmm", BM_Peak, PeakOp::kVpdpbusdZmm, "GMAC/s")->Iterations(1);
   benchmark::RegisterBenchmark("peak/vpdpbusd_ymm", BM_Peak, PeakOp::kVpdpbusdYmm, "GMAC/s")->Iterations(1);
   benchmark::RegisterBenchmark("peak/vfmadd231ps_zmm", BM_Peak, PeakOp::kVfmadd231psZmm, "GFMA/s")->Iterations(1);
+  benchmark::RegisterBenchmark("peak/tdpbusd_amx", BM_Peak, PeakOp::kTdpbusd, "GMAC/s")->Iterations(1);
 
   auto opts = [](Isa isa, int mr = 0, int nr = 0, bool evex = false) {
     Qu8s8GemmOptions o;

@@ -9,7 +9,8 @@ namespace qinfer::bench {
 enum class PeakOp {
   kVpdpbusdZmm,    // int8 MACs: 64 per instruction
   kVpdpbusdYmm,    // int8 MACs: 32 per instruction (EVEX-encoded ymm)
-  kVfmadd231psZmm  // fp32 FMAs: 16 per instruction
+  kVfmadd231psZmm, // fp32 FMAs: 16 per instruction
+  kTdpbusd         // int8 MACs: 16 x 16 x 64 per instruction (AMX tiles)
 };
 
 // Operations (MACs or FMAs) per second on the calling thread, measured over about `seconds`

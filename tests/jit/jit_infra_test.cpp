@@ -54,10 +54,10 @@ class ScopedIsaEnv {
   bool had_ = false;
 };
 
-PackedQu8s8Gemm small_gemm(const Qu8s8GemmOptions& opt = {}) {
-  static const std::vector<int8_t> b(40 * 24, 3);
+PackedQu8s8Gemm small_gemm(const Qu8s8GemmOptions& opt = {}, int64_t k = 64) {
+  static const std::vector<int8_t> b(40 * 256, 3);
   static const std::vector<float> mult(40, 0.01f);
-  return pack_qu8s8_gemm(b.data(), nullptr, mult.data(), 40, 24, 128, 128, 0, 255, opt);
+  return pack_qu8s8_gemm(b.data(), nullptr, mult.data(), 40, k, 128, 128, 0, 255, opt);
 }
 
 TEST(JitCpu, QinferIsaForcesAVariantOrFallsBackWithAReason) {
@@ -71,6 +71,13 @@ TEST(JitCpu, QinferIsaForcesAVariantOrFallsBackWithAReason) {
       EXPECT_EQ(qu8s8_gemm_isa(p), Isa::kRef);
       EXPECT_NE(std::strstr(qu8s8_gemm_fallback_reason(p), "lacks"), nullptr) << qu8s8_gemm_fallback_reason(p);
     }
+  }
+  if (jit::isa_supported(Isa::kAmx)) {  // short K: AVX-512 VNNI is faster, unless AMX is asked for explicitly
+    const ScopedIsaEnv env("amx");
+    EXPECT_EQ(qu8s8_gemm_isa(small_gemm({}, 47)), Isa::kAvx512Vnni);
+    Qu8s8GemmOptions opt;
+    opt.isa = Isa::kAmx;
+    EXPECT_EQ(qu8s8_gemm_isa(small_gemm(opt, 47)), Isa::kAmx);
   }
   {
     const ScopedIsaEnv env("sse9");
