@@ -79,6 +79,9 @@ std::string int8_kernels() {
   const qinfer::jit::IsaChoice c = qinfer::jit::isa_request();
   std::string s = c.isa == qinfer::jit::Isa::kRef ? std::string("Highway (no JIT variant for this CPU)")
                                                     : std::string("x86 JIT ") + qinfer::jit::isa_name(c.isa);
+  if (c.isa == qinfer::jit::Isa::kAmx) s += " (avx512vnni for GEMMs with K < 48)";
+  const std::string& amx_note = qinfer::jit::cpu_features().amx_note;
+  if (!amx_note.empty()) s += " (no AMX: " + amx_note + ")";
   return c.note.empty() ? s : s + " (" + c.note + ")";
 }
 
