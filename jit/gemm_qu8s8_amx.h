@@ -6,6 +6,7 @@
 // vpdpbusd does. A K tail (K % 64) is read through a zero-padded copy on the stack (masked loads
 // read exactly the K bytes of each row); the weight panels carry zero groups up to whole tiles.
 //
+// The tile configuration is loaded only when the thread's differs (it is kept between calls).
 // The accumulator tiles go to one of two stack buffers and come back 8 rows at a time into zmm
 // registers for the shared requantization (and residual Add) epilogue. Panels are software-
 // pipelined: the tile unit multiplies panel p while the vector units run the epilogue of panel
