@@ -17,9 +17,6 @@ class GemmQu8s8Generator : public Generator {
 
   // Once, after the arguments are loaded (e.g. a constant register).
   virtual void kernel_setup() {}
-  // One panel of nv vectors (n_valid channels): compute, requantize and store; on entry reg_w is
-  // the panel's start, on exit the next panel's.
-  void compute_panel(int nv, int n_valid);
   // Rows whose accumulators are in registers at once (the epilogue's register map starts after them).
   virtual int acc_rows() const { return cfg_.mr; }
   // acc(r, v) += A[r, 4g .. 4g+3] . W[group g, vector v] for r < mr, v < nv, where the A bytes
@@ -72,6 +69,9 @@ class GemmQu8s8Generator : public Generator {
   const Xbyak::Reg64 reg_rtmp = rcx;    // partial residual loads (ymm)
 
  private:
+  // One panel of nv vectors (n_valid channels): compute, requantize and store; on entry reg_w is
+  // the panel's start, on exit the next panel's.
+  void compute_panel(int nv, int n_valid);
   void load_row_bases();
   void add_residual(const Xbyak::Xmm& a, const Xbyak::Xmm& t, const Xbyak::RegExp& src, int count);
   void load_residual(const Xbyak::Xmm& t, const Xbyak::RegExp& src, int count);
