@@ -28,22 +28,41 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 constexpr int64_t kPixelsPerBlock = 4;
 
+// n int16 values (a short run: a plain loop, no library call per tap).
+HWY_INLINE void CopyS16(const int16_t* HWY_RESTRICT src, int64_t n, int16_t* HWY_RESTRICT dst) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
+}
+HWY_INLINE void ZeroS16(int64_t n, int16_t* HWY_RESTRICT dst) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = 0;
+}
+
 // The receptive field of output pixel `pixel` (index into batch * out_h * out_w) for group `grp`,
 // as k int16 values in OHWI weight order (ky, kx, ic), 0 in padding, then one more 0 when k is odd.
 void Qs16GatherPixel(const PackedConvQs16s8& p, const ref::Conv2DGeometry& g, const int16_t* HWY_RESTRICT x,
-                 int64_t pixel, int64_t grp, int16_t* HWY_RESTRICT dst) {
+                     int64_t pixel, int64_t grp, int16_t* HWY_RESTRICT dst) {
   const int64_t icg = g.in_c / g.groups;
   const int64_t ox = pixel % g.out_w, oy = (pixel / g.out_w) % g.out_h, n = pixel / (g.out_w * g.out_h);
-  const size_t row_bytes = static_cast<size_t>(icg) * sizeof(int16_t);
-  for (int64_t ky = 0; ky < g.kernel_h; ++ky) {
+  const int64_t ix0 = ox * g.stride_w - g.pad_left;
+  // One kernel row's kw * ic values are contiguous in NHWC when the row is inside and not dilated.
+  const bool row_contiguous = g.groups == 1 && g.dilation_w == 1 && ix0 >= 0 && ix0 + g.kernel_w <= g.in_w;
+  const int64_t row_len = g.kernel_w * icg;
+  for (int64_t ky = 0; ky < g.kernel_h; ++ky, dst += row_len) {
     const int64_t iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
-    for (int64_t kx = 0; kx < g.kernel_w; ++kx, dst += icg) {
-      const int64_t ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
-      if (iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w) {
-        std::memset(dst, 0, row_bytes);
-        continue;
-      }
-      std::memcpy(dst, x + ((n * g.in_h + iy) * g.in_w + ix) * g.in_c + grp * icg, row_bytes);
+    if (iy < 0 || iy >= g.in_h) {
+      ZeroS16(row_len, dst);
+      continue;
+    }
+    const int16_t* xrow = x + (n * g.in_h + iy) * g.in_w * g.in_c + grp * icg;
+    if (row_contiguous) {
+      CopyS16(xrow + ix0 * g.in_c, row_len, dst);
+      continue;
+    }
+    for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
+      const int64_t ix = ix0 + kx * g.dilation_w;
+      if (ix < 0 || ix >= g.in_w)
+        ZeroS16(icg, dst + kx * icg);
+      else
+        CopyS16(xrow + ix * g.in_c, icg, dst + kx * icg);
     }
   }
   if (p.k % 2 != 0) *dst = 0;
@@ -51,44 +70,74 @@ void Qs16GatherPixel(const PackedConvQs16s8& p, const ref::Conv2DGeometry& g, co
 
 // int16 pair j of a gathered row as one int32 word (element 2j in the low half).
 HWY_INLINE int32_t PairWord(const int16_t* row, int64_t j) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  int32_t word;  // one 4-byte load (x86: a broadcast straight from memory)
+  std::memcpy(&word, row + 2 * j, sizeof(word));
+  return word;
+#else
   return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint16_t>(row[2 * j])) |
                               static_cast<uint32_t>(static_cast<uint16_t>(row[2 * j + 1])) << 16);
+#endif
 }
 
-// MR gathered pixels (rows of `xs`, stride 2 * kpairs) times every output channel of group `grp`.
-// out[r] points at pixel r's first output channel of the group.
-template <int MR>
-void Qs16ConvBlock(const PackedConvQs16s8& p, int64_t grp, int64_t ocg, const int16_t* HWY_RESTRICT xs,
-               uint8_t* const (&out)[MR]) {
+// Requantizes `acc` into `valid` channels at out (valid <= Lanes: a partial vector goes through a buffer).
+template <class D>
+HWY_INLINE void StoreChannels(D d, hn::Vec<D> acc, const float* mult, const Requant& rq, int64_t valid, int64_t lanes,
+                              uint8_t* out) {
+  if (valid == lanes) {
+    RequantStore(d, acc, mult, rq, out);
+    return;
+  }
+  uint8_t buf[64];
+  RequantStore(d, acc, mult, rq, buf);
+  std::memcpy(out, buf, static_cast<size_t>(valid));
+}
+
+// MR gathered pixels (rows of `xs`, stride 2 * kpairs) times NV vectors of output channels of group
+// `grp` from c0 (the packed weights are zero past the group's channels). out[r] points at pixel r's
+// first output channel of the group.
+template <int MR, int NV>
+HWY_INLINE void Qs16ConvTile(const PackedConvQs16s8& p, int64_t grp, int64_t ocg, int64_t c0,
+                             const int16_t* HWY_RESTRICT xs, uint8_t* const (&out)[MR]) {
   const hn::ScalableTag<int32_t> d;
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   const int64_t stride = 2 * p.kpairs;
-  const int32_t* wg = p.w.data() + grp * p.kpairs * p.ocpad;
-  const int32_t* bg = p.bias.data() + grp * p.ocpad;
-  const float* mg = p.multiplier.data() + grp * p.ocpad;
-  const Requant rq(p.y_zero_point, p.y_min, p.y_max);
-  for (int64_t c0 = 0; c0 < ocg; c0 += L) {
-    hn::Vec<decltype(d)> acc[MR];
-    for (int r = 0; r < MR; ++r) acc[r] = hn::LoadU(d, bg + c0);
-    for (int64_t j = 0; j < p.kpairs; ++j) {
-      const auto wv = hn::LoadU(d, wg + j * p.ocpad + c0);
-      for (int r = 0; r < MR; ++r) acc[r] = PairDotVV(d, hn::Set(d, PairWord(xs + r * stride, j)), wv, acc[r]);
-    }
-    const int64_t valid = std::min(L, ocg - c0);
+  const int32_t* wg = p.w.data() + grp * p.kpairs * p.ocpad + c0;
+  const int32_t* bg = p.bias.data() + grp * p.ocpad + c0;
+  hn::Vec<decltype(d)> acc[MR][NV];
+  for (int v = 0; v < NV; ++v) {
+    const auto b = hn::LoadU(d, bg + v * L);
+    for (int r = 0; r < MR; ++r) acc[r][v] = b;
+  }
+  for (int64_t j = 0; j < p.kpairs; ++j) {
+    hn::Vec<decltype(d)> wv[NV];
+    for (int v = 0; v < NV; ++v) wv[v] = hn::LoadU(d, wg + j * p.ocpad + v * L);
     for (int r = 0; r < MR; ++r) {
-      if (valid == L) {
-        RequantStore(d, acc[r], mg + c0, rq, out[r] + c0);
-      } else {
-        uint8_t buf[64];
-        RequantStore(d, acc[r], mg + c0, rq, buf);
-        std::memcpy(out[r] + c0, buf, static_cast<size_t>(valid));
-      }
+      const auto xv = hn::Set(d, PairWord(xs + r * stride, j));
+      for (int v = 0; v < NV; ++v) acc[r][v] = PairDotVV(d, xv, wv[v], acc[r][v]);
     }
+  }
+  const float* mg = p.multiplier.data() + grp * p.ocpad + c0;
+  const Requant rq(p.y_zero_point, p.y_min, p.y_max);
+  for (int v = 0; v < NV; ++v) {
+    const int64_t valid = std::min(L, ocg - c0 - v * L);
+    if (valid <= 0) break;
+    for (int r = 0; r < MR; ++r) StoreChannels(d, acc[r][v], mg + v * L, rq, valid, L, out[r] + c0 + v * L);
   }
 }
 
+template <int MR>
+void Qs16ConvBlock(const PackedConvQs16s8& p, int64_t grp, int64_t ocg, const int16_t* HWY_RESTRICT xs,
+                   uint8_t* const (&out)[MR]) {
+  const int64_t L = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<int32_t>()));
+  int64_t c0 = 0;
+  // Two vectors of channels at a time while more than one remains (ocpad holds whole 16-channel blocks).
+  for (; c0 + L < ocg && c0 + 2 * L <= p.ocpad; c0 += 2 * L) Qs16ConvTile<MR, 2>(p, grp, ocg, c0, xs, out);
+  for (; c0 < ocg; c0 += L) Qs16ConvTile<MR, 1>(p, grp, ocg, c0, xs, out);
+}
+
 void Qs16ConvRun(const PackedConvQs16s8& p, const ref::Conv2DGeometry& g, const int16_t* x, uint8_t* y,
-             int64_t row_begin, int64_t row_end, void* scratch) {
+                 int64_t row_begin, int64_t row_end, void* scratch) {
   auto* xs = static_cast<int16_t*>(scratch);
   const int64_t stride = 2 * p.kpairs, ocg = g.out_c / g.groups;
   const int64_t end = row_end * g.out_w;
