@@ -199,7 +199,7 @@ ConvertSummary convert(const ConvertOptions& options) {
       std::string inputs, convs;
       for (const std::string& i : q.int16_inputs) inputs += (inputs.empty() ? "" : ",") + i;
       for (const std::string& c : q.int16_convs) convs += (convs.empty() ? "" : ",") + c;
-      metadata["quantization"] += "; int16 symmetric input " + inputs + " (W8A16 Conv " + convs + ")";
+      metadata["quantization"] += "; model input " + inputs + " int16 symmetric, read by W8A16 Conv " + convs;
       metadata["input_int16"] = inputs;
       summary.notes.push_back("input-int16: input " + inputs + " quantized to int16, read by Conv " + convs);
     }
