@@ -49,6 +49,13 @@ inline int32_t requantize(int32_t acc, float multiplier, int32_t zp_out, int32_t
   return add_zero_point_clamped(to_int32_rne(scaled), zp_out, lo, hi);
 }
 
+// The same for an int64 accumulator (the int16 x int8 input layer, whose sums may pass int32).
+// float(acc) rounds to nearest even, exactly like the int32 conversion for values int32 holds.
+inline int32_t requantize_wide(int64_t acc, float multiplier, int32_t zp_out, int32_t lo, int32_t hi) {
+  const float scaled = static_cast<float>(acc) * multiplier;
+  return add_zero_point_clamped(to_int32_rne(scaled), zp_out, lo, hi);
+}
+
 // QuantizeLinear: q = clamp(round_half_even(x / scale) + zp, lo, hi). Division, as ONNX defines it.
 inline int32_t quantize(float x, float scale, int32_t zp, int32_t lo, int32_t hi) {
   return add_zero_point_clamped(to_int32_rne(x / scale), zp, lo, hi);
@@ -73,6 +80,7 @@ struct QRange {
 };
 inline QRange uint8_range() { return {0, 255}; }
 inline QRange int8_range() { return {-128, 127}; }
+inline QRange int16_range() { return {-32768, 32767}; }
 
 // A real-valued clamp [fmin, fmax] (fused ReLU/ReLU6/Clip) expressed on the output grid,
 // intersected with the type's range. Rounded the same way as quantize().

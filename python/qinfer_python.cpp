@@ -28,6 +28,7 @@ const char* numpy_name(qinfer::DType d) {
     case qinfer::DType::Float64: return "float64";
     case qinfer::DType::UInt32: return "uint32";
     case qinfer::DType::UInt64: return "uint64";
+    case qinfer::DType::Int16: return "int16";
     case qinfer::DType::BFloat16: return "uint16";  // numpy has no bfloat16: the bit patterns
   }
   return "?";

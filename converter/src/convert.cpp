@@ -53,6 +53,12 @@ ConvertSummary convert(const ConvertOptions& options) {
                           options.weight_rounding != "nearest" || options.equalize))
     throw Error("--dynamic computes activation scales at run time: it takes no --calib, --load-calib, --emit-qdq, "
                 "--report*, --keep-fp32, --auto-fallback, --bias-correction, --weight-rounding gptq or --equalize");
+  if (options.input_int16 && (options.dynamic || !options.quantize))
+    throw Error("--input-int16 quantizes the model input from calibration: it needs calibration, not --dynamic or "
+                "--no-quantize");
+  if (options.input_int16 && !options.qdq_path.empty())
+    throw Error("--input-int16 cannot be combined with --emit-qdq: the QDQ export writes ONNX opset 13 "
+                "QuantizeLinear, which has no int16 (opset 21 has)");
   if (!options.quantize && !options.dynamic && (options.weight_rounding != "nearest" || options.equalize))
     throw Error("--weight-rounding gptq and --equalize prepare int8 weights: they need calibration, not --no-quantize");
   const WeightRounding rounding = parse_weight_rounding(options.weight_rounding);
@@ -61,9 +67,9 @@ ConvertSummary convert(const ConvertOptions& options) {
                 "--no-quantize, or quantize weights only with --dynamic");
   const bool report = options.report || !options.report_json_path.empty() || !options.report_html_path.empty();
   if ((report || options.auto_fallback) &&
-      (options.per_tensor_weights || options.symmetric_activations || options.reduce_range))
+      (options.per_tensor_weights || options.symmetric_activations || options.reduce_range || options.input_int16))
     throw Error("--report and --auto-fallback measure the default scheme: they cannot be combined with --per-tensor, "
-                "--symmetric or --reduce-range yet");
+                "--symmetric, --reduce-range or --input-int16 yet");
   if ((report || options.auto_fallback) && !fixed.empty())
     throw Error(options.onnx_path + ": --report and --auto-fallback re-quantize the model from calibrated ranges; they "
                 "cannot be used on a pre-quantized (QDQ) model yet");
@@ -142,6 +148,12 @@ ConvertSummary convert(const ConvertOptions& options) {
       for (const auto& [name, r] : ranges)
         std::fprintf(stderr, "%-50s min %9.4f max %9.4f -> [%9.4f, %9.4f]\n", name.c_str(), histograms.at(name).min(), histograms.at(name).max(), r.lo, r.hi);
     for (const auto& [name, r] : fixed_ranges(fixed)) ranges[name] = r;  // the source's own parameters win
+    // An int16 input's scale comes from its whole observed range: with 65536 steps, clipping
+    // outliers (what the methods do for 256) would only add error.
+    if (options.input_int16)
+      for (const std::string& in : g.inputs)
+        if (histograms.count(in) && !histograms.at(in).empty())
+          ranges[in] = ClipRange{histograms.at(in).min(), histograms.at(in).max()};
     stage("calibration");
     const std::vector<uint8_t> fp32_qbin = write_qbin(g, metadata);
     // Mixed precision and the per-layer report re-quantize the float graph (mixed_precision.h).
@@ -155,7 +167,8 @@ ConvertSummary convert(const ConvertOptions& options) {
     if (options.auto_fallback)
       summary.fallback = auto_fallback(*float_graph, ranges, keep, *probe, ErrorProbe(fp32_qbin, held_out, {}, options.threads),
                                        metadata, {options.target_cosine, options.max_fallback, options.threads}, &alone);
-    const QuantizeScheme scheme{options.per_tensor_weights, options.symmetric_activations, options.reduce_range};
+    const QuantizeScheme scheme{options.per_tensor_weights, options.symmetric_activations, options.reduce_range,
+                                options.input_int16};
     std::map<std::string, RoundedWeight> rounded;  // weight_rounding.h
     if (rounding == WeightRounding::Gptq) {
       GptqStats gs;
@@ -182,6 +195,14 @@ ConvertSummary convert(const ConvertOptions& options) {
                                      (method == RangeMethod::Percentile ? " " + std::to_string(options.percentile) : std::string());
     metadata["calibration_samples"] = std::to_string(summary.calib_samples);
     metadata["quantization"] = "uint8 asymmetric per-tensor activations, int8 symmetric per-channel weights";
+    if (!q.int16_inputs.empty()) {
+      std::string inputs, convs;
+      for (const std::string& i : q.int16_inputs) inputs += (inputs.empty() ? "" : ",") + i;
+      for (const std::string& c : q.int16_convs) convs += (convs.empty() ? "" : ",") + c;
+      metadata["quantization"] += "; model input " + inputs + " int16 symmetric, read by W8A16 Conv " + convs;
+      metadata["input_int16"] = inputs;
+      summary.notes.push_back("input-int16: input " + inputs + " quantized to int16, read by Conv " + convs);
+    }
     if (!fixed.empty()) {
       metadata["quantization_source"] = "QDQ model: " + std::to_string(fixed.activations.size()) + " activations, " +
                                         std::to_string(fixed.weights.size()) + " weights fixed by the source";

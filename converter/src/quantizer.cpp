@@ -66,6 +66,39 @@ ir::Quant activation_quant(const ClipRange& r, const QuantizeScheme& scheme) {
   return {{p.scale}, {p.zero_point}, -1};
 }
 
+// Symmetric int16 (zero point 0) for the W8A16 input layer.
+ir::Quant int16_quant(const ClipRange& r) {
+  return {{qmath::choose_symmetric_scale(std::max(-r.lo, r.hi), 32767)}, {0}, -1};
+}
+
+// The graph inputs --input-int16 quantizes to int16: float rank-4 inputs read only by int8 Convs
+// (and not graph outputs). Error naming each input and what else reads it when none qualifies.
+std::set<std::string> int16_inputs(const ir::Graph& g, const std::vector<bool>& int8) {
+  std::set<std::string> out;
+  std::string why;
+  for (const std::string& in : g.inputs) {
+    const ir::Value& v = g.value(in);
+    const std::vector<size_t> users = g.consumers(in);
+    std::string other;
+    for (size_t c : users)
+      if (!int8[c] || g.nodes[c].op != "Conv")
+        other += (other.empty() ? "" : ", ") + g.nodes[c].op + " '" + g.nodes[c].name + "'" + (int8[c] ? "" : " (fp32)");
+    if (g.is_graph_output(in)) other += std::string(other.empty() ? "" : ", ") + "the graph output";
+    if (v.dtype == DType::Float32 && has_rank(v, 4) && !users.empty() && other.empty()) {
+      out.insert(in);
+      continue;
+    }
+    why += "; input '" + in + "'" +
+           (v.dtype != DType::Float32 ? " is not float32"
+            : !has_rank(v, 4)         ? " does not have rank 4"
+            : users.empty()           ? " is not used"
+                                      : " is also read by " + other);
+  }
+  if (out.empty())
+    throw Error("--input-int16: no model input is read only by int8 Conv nodes (it quantizes such an input to int16)" + why);
+  return out;
+}
+
 // Symmetric int8 weights, per output channel (see weight_scales). `w` is [O, ...]; returns int8 of
 // the same shape: `rounded` (may be null) when its scales respect min_scale, else nearest.
 Tensor quantize_weights(const Tensor& w, const std::vector<float>& min_scale, std::vector<float>* scales,
@@ -164,7 +197,18 @@ QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRang
     if (int8[i]) report.int8_names.push_back(g.nodes[i].name);
   }
 
-  // 1. uint8 twins of every activation an int8 node touches, with their quantization.
+  // 1. uint8 twins of every activation an int8 node touches, with their quantization (int16 for
+  //    the inputs of the W8A16 input layer).
+  std::set<std::string> wide;
+  if (scheme.input_int16) {
+    if (fixed && !fixed->empty())
+      throw Error("--input-int16 re-quantizes the model input: it cannot be used on a pre-quantized (QDQ) model");
+    wide = int16_inputs(g, int8);
+    report.int16_inputs.assign(wide.begin(), wide.end());
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+      for (const std::string& in : g.nodes[i].inputs)
+        if (int8[i] && wide.count(in)) report.int16_convs.push_back(g.nodes[i].name);
+  }
   std::set<std::string> produced_int8;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     if (!int8[i]) continue;
@@ -174,10 +218,11 @@ QuantizeReport quantize_graph(ir::Graph& g, const std::map<std::string, ClipRang
       if (!g.values.count(q)) {
         ir::Value v = g.value(name);
         v.name = q;
-        v.dtype = DType::UInt8;
+        v.dtype = wide.count(name) ? DType::Int16 : DType::UInt8;
         v.constant.reset();
         v.layout = v.dims.size() == 4 ? ir::Layout::NHWC : ir::Layout::Plain;
-        v.quant = inherit                                         ? *inherit
+        v.quant = wide.count(name)                                ? int16_quant(ranges.at(name))
+                  : inherit                                       ? *inherit
                   : fixed && fixed->activations.count(name) ? fixed->activations.at(name)
                                                             : activation_quant(ranges.at(name), scheme);
         g.values[q] = std::move(v);

@@ -17,6 +17,8 @@ struct QuantizeReport {
   int int8_nodes = 0;
   int fp32_nodes = 0;
   std::vector<std::string> int8_names;  // the int8 nodes, in graph order
+  // QuantizeScheme::input_int16: the model inputs quantized to int16, and the Convs reading them.
+  std::vector<std::string> int16_inputs, int16_convs;
 };
 
 // `ranges`: the calibrated range of every float tensor (see choose_ranges).
@@ -30,6 +32,10 @@ struct QuantizeScheme {
   bool per_tensor_weights = false;     // one weight scale per tensor instead of per output channel
   bool symmetric_activations = false;  // activation ranges made symmetric around 0 (zero point 128)
   bool reduce_range = false;           // 7-bit weights in [-63, 63]
+  // W8A16 input layer (qconv --input-int16): a float model input whose consumers are all int8 Convs
+  // is quantized to symmetric int16 (zero point 0, scale max(|lo|, |hi|) / 32767 of its range) and
+  // those Convs read it as int16 (int8 weights, uint8 output). Error if no input qualifies.
+  bool input_int16 = false;
 };
 // Int8 weights chosen by another rounding than nearest (weight_rounding.h): canonical like
 // canonical_weight, with their per output channel scales.

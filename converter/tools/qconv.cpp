@@ -85,6 +85,11 @@ int main(int argc, char** argv) {
   app.add_flag("--symmetric", o.symmetric_activations,
                "symmetric activation ranges (zero point 128) instead of the calibrated asymmetric range");
   app.add_flag("--reduce-range", o.reduce_range, "7-bit weights in [-63, 63] instead of [-127, 127]");
+  app.add_flag("--input-int16", o.input_int16,
+               "W8A16 input layer: quantize a float model input that only Conv nodes read to symmetric int16 "
+               "(zero point 0, scale from its calibrated min/max) and run those Convs as int16 x int8 -> uint8 "
+               "(exact sums); the rest stays int8. Rounding a float input to 256 levels is often the largest single "
+               "loss of an image model");
   app.add_flag("--bias-correction", o.bias_correction,
                "subtract each int8 Conv/Gemm output channel's mean error vs fp32 on the calibration samples from its "
                "bias, layer by layer (one int8 run over the samples per layer)");

@@ -42,4 +42,19 @@ void conv2d_qu8s8_nhwc(const Conv2DGeometry& g, const uint8_t* x, int32_t x_zero
                        const int32_t* bias, const float* multiplier, int32_t y_zero_point, int32_t y_min,
                        int32_t y_max, uint8_t* y, int64_t row_begin, int64_t row_end);
 
+// The W8A16 input layer (qconv --input-int16): int16 activations (NHWC, symmetric: zero point 0),
+// int8 weights (OHWI, symmetric per output channel), int32 bias (nullptr: none) in scale
+// s_x * s_w[c], uint8 output. Padding reads 0 (real 0). The sum is exact in int64: a product can
+// reach 32768 * 128 = 2^22, so int32 holds the sum only when qs16s8_sum_fits_int32 says so.
+//   acc = bias[c] + sum x * w                                                  (int64, exact)
+//   y   = clamp(round_half_even(float(acc) * multiplier[c]) + y_zero_point, y_min, y_max)
+void conv2d_qs16s8_nhwc(const Conv2DGeometry& g, const int16_t* x, const int8_t* w, const int32_t* bias,
+                        const float* multiplier, int32_t y_zero_point, int32_t y_min, int32_t y_max, uint8_t* y,
+                        int64_t row_begin, int64_t row_end);
+
+// Whether every partial sum of conv2d_qs16s8_nhwc fits int32 for any int16 input: for each of the
+// `out_c` channels (`k` weights each, [out_c][k]), |bias[c]| + 32768 * sum |w[c, :]| <= 2^31 - 1.
+// Kernels that accumulate in int32 are then exact (and equal to the int64 reference).
+bool qs16s8_sum_fits_int32(int64_t out_c, int64_t k, const int8_t* w, const int32_t* bias);
+
 }  // namespace qinfer::ref

@@ -40,6 +40,12 @@ void quantize_f32_u8(int64_t count, const float* x, float scale, int32_t zero_po
     y[moved_offset(i, dims, move)] = static_cast<uint8_t>(qmath::quantize(x[i], scale, zero_point, r.lo, r.hi));
 }
 
+void quantize_f32_s16(int64_t count, const float* x, float scale, int16_t* y, const Dims4& dims, LayoutMove move) {
+  const auto r = qmath::int16_range();
+  for (int64_t i = 0; i < count; ++i)
+    y[moved_offset(i, dims, move)] = static_cast<int16_t>(qmath::quantize(x[i], scale, 0, r.lo, r.hi));
+}
+
 void quantize_f32_q8_axis(int64_t count, const float* x, const float* scales, const int32_t* zero_points,
                           int64_t channels, int64_t inner, bool int8_out, void* y) {
   const auto r = int8_out ? qmath::int8_range() : qmath::uint8_range();

@@ -22,6 +22,10 @@ void quantize_f32_u8(int64_t count, const float* x, float scale, int32_t zero_po
 void dequantize_u8_f32(int64_t count, const uint8_t* x, float scale, int32_t zero_point, float* y,
                        const Dims4& dims, LayoutMove move);
 
+// float -> symmetric int16 (zero point 0; the W8A16 input layer): q = clamp(rne(x / scale),
+// -32768, 32767), with the same layout moves as quantize_f32_u8.
+void quantize_f32_s16(int64_t count, const float* x, float scale, int16_t* y, const Dims4& dims, LayoutMove move);
+
 // QuantizeLinear of plain data into uint8 or int8 (`int8_out`) with one scale / zero point per
 // slice along an axis: element i belongs to channel (i / inner) % channels, where inner is the
 // product of the dims after the axis (channels = 1: per tensor). Same rounding as quantize_f32_u8.

@@ -128,6 +128,7 @@ void Model::decode_tensors(const fb::Model& m) {
         }
         const auto range = d.dtype == DType::UInt8 ? std::make_pair(0, 255)
                            : d.dtype == DType::Int8 ? std::make_pair(-128, 127)
+                           : d.dtype == DType::Int16 ? std::make_pair(-32768, 32767)
                                                     : std::make_pair(INT32_MIN, INT32_MAX);
         for (size_t i = 0; i < ns; ++i) {
           const float s = q->scale()->Get(i);

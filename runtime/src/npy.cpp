@@ -119,6 +119,7 @@ void write_npy(const std::string& path, const Tensor& tensor) {
     case DType::Float64: descr = "<f8"; break;
     case DType::UInt32: descr = "<u4"; break;
     case DType::UInt64: descr = "<u8"; break;
+    case DType::Int16: descr = "<i2"; break;
     case DType::BFloat16: throw Error(path + ": bfloat16 has no .npy type (cast the tensor first)");
   }
   std::string shape = "(";

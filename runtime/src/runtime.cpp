@@ -283,7 +283,9 @@ std::vector<NodeProfile> Runtime::profile(const std::map<std::string, Tensor>& i
     const TensorDesc& y = tensors[nodes[n].outputs[0]];
     const int first_in = nodes[n].inputs.empty() ? -1 : nodes[n].inputs[0];
     const bool int8 = y.dtype != DType::Float32 || (first_in >= 0 && tensors[first_in].dtype != DType::Float32);
-    p.op = std::string(op_name(nodes[n].op)) + (int8 ? " int8" : " fp32");
+    // int16: the W8A16 input layer (its Quantize, and the Conv reading int16).
+    const bool int16 = y.dtype == DType::Int16 || (first_in >= 0 && tensors[first_in].dtype == DType::Int16);
+    p.op = std::string(op_name(nodes[n].op)) + (int16 ? " int16" : int8 ? " int8" : " fp32");
     p.out_shape = plan->shapes[nodes[n].outputs[0]];
     std::vector<double>& v = samples[n];
     std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());

@@ -21,6 +21,7 @@ size_t dtype_size(DType dtype) {
     case DType::Float64: return 8;
     case DType::UInt32: return 4;
     case DType::UInt64: return 8;
+    case DType::Int16: return 2;
   }
   return 0;
 }
@@ -38,6 +39,7 @@ const char* dtype_name(DType dtype) {
     case DType::Float64: return "float64";
     case DType::UInt32: return "uint32";
     case DType::UInt64: return "uint64";
+    case DType::Int16: return "int16";
   }
   return "unknown";
 }

@@ -60,10 +60,13 @@ void print_model_info(const std::string& path, bool as_json, bool tensors) {
     for (int t : n.inputs)
       if (t >= 0 && ts[t].is_constant()) weights += ts[t].constant_bytes;
     weight_total += weights;
-    // Same rule as Runtime::profile: 8-bit output or 8-bit first input.
+    // Same rule as Runtime::profile: 8-bit output or 8-bit first input; int16 (the W8A16 input
+    // layer of qconv --input-int16) when either is int16.
     auto eight_bit = [&](int t) { return t >= 0 && (ts[t].dtype == qinfer::DType::UInt8 || ts[t].dtype == qinfer::DType::Int8); };
+    auto sixteen_bit = [&](int t) { return t >= 0 && ts[t].dtype == qinfer::DType::Int16; };
     const bool int8 = eight_bit(n.outputs[0]) || (!n.inputs.empty() && eight_bit(n.inputs[0]));
-    const std::string op = std::string(qinfer::op_name(n.op)) + (int8 ? " int8" : " fp32");
+    const bool int16 = sixteen_bit(n.outputs[0]) || (!n.inputs.empty() && sixteen_bit(n.inputs[0]));
+    const std::string op = std::string(qinfer::op_name(n.op)) + (int16 ? " int16" : int8 ? " int8" : " fp32");
     op_counts[op]++;
     nodes.push_back({{"name", n.name}, {"op", op}, {"output", ts[n.outputs[0]].name}, {"weight_bytes", weights}});
   }

@@ -33,6 +33,9 @@ struct ConvertOptions {
   bool per_tensor_weights = false;
   bool symmetric_activations = false;
   bool reduce_range = false;  // 7-bit weights in [-63, 63]
+  // W8A16 input layer: a float model input read only by Convs is quantized to symmetric int16
+  // (scale from its calibrated min/max) and those Convs compute int16 x int8 -> uint8.
+  bool input_int16 = false;
   // Bias correction on the calibration samples (docs/quantization.md).
   bool bias_correction = false;
   // How Conv/Gemm weights are rounded to int8: "nearest", or "gptq" (error-compensating, from the

@@ -31,7 +31,8 @@ struct TensorInfo {
 // Time spent in one node, from Runtime::profile().
 struct NodeProfile {
   std::string name;
-  std::string op;                  // qbin op name, with "int8" or "fp32" appended: "Conv int8"
+  std::string op;                  // qbin op name, with "int8", "int16" (the W8A16 input layer of
+                                   // qconv --input-int16) or "fp32" appended: "Conv int8"
   std::vector<int64_t> out_shape;  // logical shape of the first output
   double ms = 0.0;                 // median over the profiled runs
   int64_t macs = 0;                // multiply-accumulates per run (Conv, Gemm), else 0

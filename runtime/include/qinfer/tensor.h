@@ -14,7 +14,8 @@ namespace qinfer {
 // inputs and outputs, converted by Cast (and UInt32/UInt64 as Pow's exponent); docs/conformance.md.
 enum class DType : uint8_t {
   Float32 = 0, UInt8 = 1, Int8 = 2, Int32 = 3, Int64 = 4, Bool = 5,
-  Float16 = 6, BFloat16 = 7, Float64 = 8, UInt32 = 9, UInt64 = 10
+  Float16 = 6, BFloat16 = 7, Float64 = 8, UInt32 = 9, UInt64 = 10,
+  Int16 = 11  // symmetric int16 activations of an input layer (qconv --input-int16); internal only
 };
 
 size_t dtype_size(DType dtype);
@@ -67,6 +68,7 @@ struct DTypeOf;
 template <> struct DTypeOf<float> { static constexpr DType value = DType::Float32; };
 template <> struct DTypeOf<uint8_t> { static constexpr DType value = DType::UInt8; };
 template <> struct DTypeOf<int8_t> { static constexpr DType value = DType::Int8; };
+template <> struct DTypeOf<int16_t> { static constexpr DType value = DType::Int16; };
 template <> struct DTypeOf<int32_t> { static constexpr DType value = DType::Int32; };
 template <> struct DTypeOf<int64_t> { static constexpr DType value = DType::Int64; };
 template <> struct DTypeOf<bool> { static constexpr DType value = DType::Bool; };

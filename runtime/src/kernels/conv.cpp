@@ -1,4 +1,5 @@
-// Conv: fp32 on NCHW data, or uint8 x int8 -> uint8 on NHWC data with per-channel weights.
+// Conv: fp32 on NCHW data, or uint8 x int8 -> uint8 on NHWC data with per-channel weights, or
+// int16 x int8 -> uint8 (the W8A16 input layer of qconv --input-int16; zero point 0).
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -7,6 +8,7 @@
 #include "kernels/kernel.h"
 #include "kernels/node_check.h"
 #include "conv_f32_fast.h"
+#include "conv_qs16s8_hwy.h"
 #include "dwconv_qu8s8_hwy.h"
 #include "elementwise_qu8_hwy.h"
 #include "kernels/im2col_u8.h"
@@ -80,26 +82,13 @@ class ConvKernel : public Kernel {
       f32::conv2d_f32_pack(wg, reinterpret_cast<const float*>(weights_), packed_f32_.data());
       return;
     }
-    check_.expect_dtype(x, DType::UInt8, "input");
-    check_.expect_dtype(w, DType::Int8, "weight");
-    check_.expect_dtype(y, DType::UInt8, "output");
-    for (const TensorDesc* t : {&x, &w, &y}) check_.expect_layout(*t, fb::Layout::NHWC, "tensor");
-    check_.expect_per_tensor(x, "input");
-    check_.expect_per_tensor(y, "output");
-    if (b) check_.expect_dtype(*b, DType::Int32, "bias");
-    if (w.quant.empty() || (w.quant.scale.size() > 1 && w.quant.axis != 0))
-      check_.fail("weight '" + w.name + "' needs per-tensor or axis-0 (per output channel) quantization");
-    for (int32_t z : w.quant.zero_point)
-      if (z != 0) check_.fail("weight '" + w.name + "' has zero point " + std::to_string(z) + "; int8 weights must be symmetric (0)");
-    x_zero_point_ = x.quant.zero_point[0];
-    y_zero_point_ = y.quant.zero_point[0];
-    const qmath::QRange r = quantized_clamp(y, clamp_);
-    y_min_ = r.lo;
-    y_max_ = r.hi;
-    for (int64_t c = 0; c < out_c_; ++c) {
-      const float sw = w.quant.scale[w.quant.scale.size() == 1 ? 0 : c];
-      multipliers_.push_back(qmath::requant_multiplier(x.quant.scale[0], sw, y.quant.scale[0]));
+    if (x.dtype == DType::Int16) {
+      init_int16(x, w, b, y);
+      return;
     }
+    check_.expect_dtype(x, DType::UInt8, "input");
+    init_requantization(x, w, b, y);
+    x_zero_point_ = x.quant.zero_point[0];
     if (fused_add_) init_residual(y);
     if (int8_reference_forced()) return;
     const auto* wq = reinterpret_cast<const int8_t*>(weights_);
@@ -140,6 +129,9 @@ class ConvKernel : public Kernel {
   size_t scratch_bytes(const std::vector<const Shape*>& in, const std::vector<const Shape*>& out,
                        int threads) const override {
     if (quantized_) {
+      if (int8_mode_ == Int8Mode::kInt16) return packed_s16_.fits_int32 && !reference_
+                                                     ? q8::conv_qs16s8_scratch_bytes(packed_s16_) * std::max(threads, 1)
+                                                     : 0;
       if (int8_mode_ != Int8Mode::kGemm) return 0;
       // run() splits into pool.threads() parts: `threads`, or 1 for a node the plan runs serially.
       const int64_t m = (*out[0])[0] * (*out[0])[2] * (*out[0])[3];
@@ -166,6 +158,10 @@ class ConvKernel : public Kernel {
       });
       return;
     }
+    if (int8_mode_ == Int8Mode::kInt16) {
+      run_int16(g, static_cast<const int16_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]), io.scratch, pool);
+      return;
+    }
     const auto* xp = static_cast<const uint8_t*>(io.inputs[0]);
     const auto* wp = reinterpret_cast<const int8_t*>(weights_);
     const auto* bp = reinterpret_cast<const int32_t*>(bias_);
@@ -189,7 +185,64 @@ class ConvKernel : public Kernel {
   }
 
  private:
-  enum class Int8Mode { kReference, kGemm, kDepthwise };
+  enum class Int8Mode { kReference, kGemm, kDepthwise, kInt16 };
+
+  // What every quantized form checks and derives alike: int8 symmetric weights (per tensor or per
+  // output channel), int32 bias, NHWC per-tensor input and uint8 output, the output's zero point
+  // and clamp, and the per-channel requantization multipliers.
+  void init_requantization(const TensorDesc& x, const TensorDesc& w, const TensorDesc* b, const TensorDesc& y) {
+    check_.expect_dtype(w, DType::Int8, "weight");
+    check_.expect_dtype(y, DType::UInt8, "output");
+    for (const TensorDesc* t : {&x, &w, &y}) check_.expect_layout(*t, fb::Layout::NHWC, "tensor");
+    check_.expect_per_tensor(x, "input");
+    check_.expect_per_tensor(y, "output");
+    if (b) check_.expect_dtype(*b, DType::Int32, "bias");
+    if (w.quant.empty() || (w.quant.scale.size() > 1 && w.quant.axis != 0))
+      check_.fail("weight '" + w.name + "' needs per-tensor or axis-0 (per output channel) quantization");
+    for (int32_t z : w.quant.zero_point)
+      if (z != 0) check_.fail("weight '" + w.name + "' has zero point " + std::to_string(z) + "; int8 weights must be symmetric (0)");
+    y_zero_point_ = y.quant.zero_point[0];
+    const qmath::QRange r = quantized_clamp(y, clamp_);
+    y_min_ = r.lo;
+    y_max_ = r.hi;
+    for (int64_t c = 0; c < out_c_; ++c) {
+      const float sw = w.quant.scale[w.quant.scale.size() == 1 ? 0 : c];
+      multipliers_.push_back(qmath::requant_multiplier(x.quant.scale[0], sw, y.quant.scale[0]));
+    }
+  }
+
+  // int16 input (zero point 0) x int8 weights -> uint8: the W8A16 input layer.
+  void init_int16(const TensorDesc& x, const TensorDesc& w, const TensorDesc* b, const TensorDesc& y) {
+    int8_mode_ = Int8Mode::kInt16;
+    if (fused_add_) check_.fail("a fused Add needs a uint8 conv input, not int16 ('" + x.name + "')");
+    init_requantization(x, w, b, y);
+    if (x.quant.zero_point[0] != 0)
+      check_.fail("int16 input '" + x.name + "' has zero point " + std::to_string(x.quant.zero_point[0]) +
+                  "; int16 activations must be symmetric (0)");
+    // Sums that could pass int32 (large weights times K) take the reference's exact int64 path.
+    reference_ = int8_reference_forced();
+    packed_s16_ = q8::conv_qs16s8_pack(out_c_, in_c_per_group_ * groups_, kernel_[0], kernel_[1], groups_,
+                                       reinterpret_cast<const int8_t*>(weights_), reinterpret_cast<const int32_t*>(bias_),
+                                       multipliers_.data(), y_zero_point_, y_min_, y_max_);
+  }
+
+  void run_int16(const ref::Conv2DGeometry& g, const int16_t* xp, uint8_t* yp, void* scratch, ThreadPool& pool) const {
+    if (reference_ || !packed_s16_.fits_int32) {
+      pool.parallel_for(g.rows(), [&](int64_t b, int64_t e) {
+        ref::conv2d_qs16s8_nhwc(g, xp, reinterpret_cast<const int8_t*>(weights_), reinterpret_cast<const int32_t*>(bias_),
+                                multipliers_.data(), y_zero_point_, y_min_, y_max_, yp, b, e);
+      });
+      return;
+    }
+    const int parts = pool.threads();
+    const size_t part_bytes = q8::conv_qs16s8_scratch_bytes(packed_s16_);
+    const int64_t rows = g.rows();
+    pool.parallel_for(parts, [&](int64_t b, int64_t e) {
+      for (int64_t p = b; p < e; ++p)
+        q8::conv_qs16s8_run(packed_s16_, g, xp, yp, rows * p / parts, rows * (p + 1) / parts,
+                            static_cast<uint8_t*>(scratch) + static_cast<size_t>(p) * part_bytes);
+    });
+  }
 
   bool pointwise() const {
     return kernel_[0] == 1 && kernel_[1] == 1 && strides_[0] == 1 && strides_[1] == 1 && pads_[0] == 0 &&
@@ -357,6 +410,8 @@ class ConvKernel : public Kernel {
   int64_t gemm_k_ = 0;              // KH * KW * IC (group 1)
   Int8Gemm gemm_q8_;                // group-1 int8 weights as GEMM B (JIT or Highway)
   q8::PackedDwQu8s8 packed_dw_;     // depthwise int8 weights for q8::dwconv_qu8s8_run
+  q8::PackedConvQs16s8 packed_s16_; // int16-input weights for q8::conv_qs16s8_run
+  bool reference_ = false;          // int16 input: QINFER_ISA=ref
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "conv_qs16s8_hwy.h"
 #include "elementwise_qu8_hwy.h"
 #include "kernels/kernel.h"
 #include "kernels/node_check.h"
@@ -63,7 +64,8 @@ class FlattenKernel : public Kernel {
 
 // Quantize (fp32 -> uint8) and Dequantize (uint8 -> fp32), per tensor, optionally moving
 // between plain NCHW and NHWC in the same pass; and Quantize of plain data into int8, or with
-// per-axis parameters (an imported QuantizeLinear; reference kernel, no layout move).
+// per-axis parameters (an imported QuantizeLinear; reference kernel, no layout move); and Quantize
+// into symmetric int16 (the W8A16 input layer, optionally NCHW -> NHWC).
 class QuantizeKernel : public Kernel {
  public:
   QuantizeKernel(const Model& model, const NodeDesc& node) : check_(model, node) {
@@ -74,6 +76,19 @@ class QuantizeKernel : public Kernel {
     const TensorDesc& y = check_.output(0);
     const TensorDesc& q = quantize_ ? y : x;
     check_.expect_dtype(quantize_ ? x : y, DType::Float32, quantize_ ? "input" : "output");
+    if (quantize_ && q.dtype == DType::Int16) {
+      check_.expect_per_tensor(q, "output");
+      if (q.quant.zero_point[0] != 0)
+        check_.fail("int16 output '" + q.name + "' has zero point " + std::to_string(q.quant.zero_point[0]) +
+                    "; int16 activations must be symmetric (0)");
+      check_.expect_layout(x, fb::Layout::Plain, "input");
+      int16_out_ = true;
+      scale_ = q.quant.scale[0];
+      move_ = layout_move(x.layout, y.layout);
+      const char* isa = std::getenv("QINFER_ISA");
+      vector_ = !(isa && std::strcmp(isa, "ref") == 0);
+      return;
+    }
     if (quantize_ && (q.dtype == DType::Int8 || q.quant.scale.size() > 1)) {
       read_axis_form(x, q);
       return;
@@ -109,6 +124,15 @@ class QuantizeKernel : public Kernel {
       return;
     }
     const ref::Dims4 d = s.size() == 4 ? dims4(s) : ref::Dims4{};
+    if (int16_out_) {
+      const auto* xp = static_cast<const float*>(io.inputs[0]);
+      auto* yp = static_cast<int16_t*>(io.outputs[0]);
+      if (vector_)
+        q8::quantize_f32_s16_hwy(xp, scale_, yp, d, move_, count);
+      else
+        ref::quantize_f32_s16(count, xp, scale_, yp, d, move_);
+      return;
+    }
     if (vector_ && quantize_)
       q8::quantize_f32_u8_hwy(static_cast<const float*>(io.inputs[0]), scale_, zero_point_,
                               static_cast<uint8_t*>(io.outputs[0]), d, move_, count);
@@ -144,6 +168,7 @@ class QuantizeKernel : public Kernel {
   std::vector<int32_t> zero_points_;
   int64_t axis_ = 0;
   bool int8_out_ = false;
+  bool int16_out_ = false;  // symmetric int16 (per tensor, zero point 0)
   bool quantize_ = true;
   bool vector_ = true;
   float scale_ = 1.0f;

@@ -1,0 +1,260 @@
+// int16 x int8 -> uint8 convolution and float -> int16 quantization (see conv_qs16s8_hwy.h).
+#include "conv_qs16s8_hwy.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+#include "quant_math.h"
+
+// Also compile the AVX-512 VNNI target (vpdpwssd), as the depthwise kernel does.
+#ifndef HWY_WANT_AVX3_DL
+#define HWY_WANT_AVX3_DL
+#endif
+#ifndef HWY_DISABLED_TARGETS
+#define HWY_DISABLED_TARGETS (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128 | HWY_RVV)
+#endif
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "hwy/conv_qs16s8_hwy.cpp"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "hwy/qu8s8_common-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace qinfer::q8 {
+namespace HWY_NAMESPACE {
+
+namespace hn = hwy::HWY_NAMESPACE;
+
+constexpr int64_t kPixelsPerBlock = 4;
+
+// n int16 values (a short run: a plain loop, no library call per tap).
+HWY_INLINE void CopyS16(const int16_t* HWY_RESTRICT src, int64_t n, int16_t* HWY_RESTRICT dst) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
+}
+HWY_INLINE void ZeroS16(int64_t n, int16_t* HWY_RESTRICT dst) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = 0;
+}
+
+// The receptive field of output pixel `pixel` (index into batch * out_h * out_w) for group `grp`,
+// as k int16 values in OHWI weight order (ky, kx, ic), 0 in padding, then one more 0 when k is odd.
+void Qs16GatherPixel(const PackedConvQs16s8& p, const ref::Conv2DGeometry& g, const int16_t* HWY_RESTRICT x,
+                     int64_t pixel, int64_t grp, int16_t* HWY_RESTRICT dst) {
+  const int64_t icg = g.in_c / g.groups;
+  const int64_t ox = pixel % g.out_w, oy = (pixel / g.out_w) % g.out_h, n = pixel / (g.out_w * g.out_h);
+  const int64_t ix0 = ox * g.stride_w - g.pad_left;
+  // One kernel row's kw * ic values are contiguous in NHWC when the row is inside and not dilated.
+  const bool row_contiguous = g.groups == 1 && g.dilation_w == 1 && ix0 >= 0 && ix0 + g.kernel_w <= g.in_w;
+  const int64_t row_len = g.kernel_w * icg;
+  for (int64_t ky = 0; ky < g.kernel_h; ++ky, dst += row_len) {
+    const int64_t iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
+    if (iy < 0 || iy >= g.in_h) {
+      ZeroS16(row_len, dst);
+      continue;
+    }
+    const int16_t* xrow = x + (n * g.in_h + iy) * g.in_w * g.in_c + grp * icg;
+    if (row_contiguous) {
+      CopyS16(xrow + ix0 * g.in_c, row_len, dst);
+      continue;
+    }
+    for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
+      const int64_t ix = ix0 + kx * g.dilation_w;
+      if (ix < 0 || ix >= g.in_w)
+        ZeroS16(icg, dst + kx * icg);
+      else
+        CopyS16(xrow + ix * g.in_c, icg, dst + kx * icg);
+    }
+  }
+  if (p.k % 2 != 0) *dst = 0;
+}
+
+// int16 pair j of a gathered row as one int32 word (element 2j in the low half).
+HWY_INLINE int32_t PairWord(const int16_t* row, int64_t j) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  int32_t word;  // one 4-byte load (x86: a broadcast straight from memory)
+  std::memcpy(&word, row + 2 * j, sizeof(word));
+  return word;
+#else
+  return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint16_t>(row[2 * j])) |
+                              static_cast<uint32_t>(static_cast<uint16_t>(row[2 * j + 1])) << 16);
+#endif
+}
+
+// Requantizes `acc` into `valid` channels at out (valid <= Lanes: a partial vector goes through a buffer).
+template <class D>
+HWY_INLINE void StoreChannels(D d, hn::Vec<D> acc, const float* mult, const Requant& rq, int64_t valid, int64_t lanes,
+                              uint8_t* out) {
+  if (valid == lanes) {
+    RequantStore(d, acc, mult, rq, out);
+    return;
+  }
+  uint8_t buf[64];
+  RequantStore(d, acc, mult, rq, buf);
+  std::memcpy(out, buf, static_cast<size_t>(valid));
+}
+
+// MR gathered pixels (rows of `xs`, stride 2 * kpairs) times NV vectors of output channels of group
+// `grp` from c0 (the packed weights are zero past the group's channels). out[r] points at pixel r's
+// first output channel of the group.
+template <int MR, int NV>
+HWY_INLINE void Qs16ConvTile(const PackedConvQs16s8& p, int64_t grp, int64_t ocg, int64_t c0,
+                             const int16_t* HWY_RESTRICT xs, uint8_t* const (&out)[MR]) {
+  const hn::ScalableTag<int32_t> d;
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t stride = 2 * p.kpairs;
+  const int32_t* wg = p.w.data() + grp * p.kpairs * p.ocpad + c0;
+  const int32_t* bg = p.bias.data() + grp * p.ocpad + c0;
+  hn::Vec<decltype(d)> acc[MR][NV];
+  for (int v = 0; v < NV; ++v) {
+    const auto b = hn::LoadU(d, bg + v * L);
+    for (int r = 0; r < MR; ++r) acc[r][v] = b;
+  }
+  for (int64_t j = 0; j < p.kpairs; ++j) {
+    hn::Vec<decltype(d)> wv[NV];
+    for (int v = 0; v < NV; ++v) wv[v] = hn::LoadU(d, wg + j * p.ocpad + v * L);
+    for (int r = 0; r < MR; ++r) {
+      const auto xv = hn::Set(d, PairWord(xs + r * stride, j));
+      for (int v = 0; v < NV; ++v) acc[r][v] = PairDotVV(d, xv, wv[v], acc[r][v]);
+    }
+  }
+  const float* mg = p.multiplier.data() + grp * p.ocpad + c0;
+  const Requant rq(p.y_zero_point, p.y_min, p.y_max);
+  for (int v = 0; v < NV; ++v) {
+    const int64_t valid = std::min(L, ocg - c0 - v * L);
+    if (valid <= 0) break;
+    for (int r = 0; r < MR; ++r) StoreChannels(d, acc[r][v], mg + v * L, rq, valid, L, out[r] + c0 + v * L);
+  }
+}
+
+template <int MR>
+void Qs16ConvBlock(const PackedConvQs16s8& p, int64_t grp, int64_t ocg, const int16_t* HWY_RESTRICT xs,
+                   uint8_t* const (&out)[MR]) {
+  const int64_t L = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<int32_t>()));
+  int64_t c0 = 0;
+  // Two vectors of channels at a time while more than one remains (ocpad holds whole 16-channel blocks).
+  for (; c0 + L < ocg && c0 + 2 * L <= p.ocpad; c0 += 2 * L) Qs16ConvTile<MR, 2>(p, grp, ocg, c0, xs, out);
+  for (; c0 < ocg; c0 += L) Qs16ConvTile<MR, 1>(p, grp, ocg, c0, xs, out);
+}
+
+void Qs16ConvRun(const PackedConvQs16s8& p, const ref::Conv2DGeometry& g, const int16_t* x, uint8_t* y,
+                 int64_t row_begin, int64_t row_end, void* scratch) {
+  auto* xs = static_cast<int16_t*>(scratch);
+  const int64_t stride = 2 * p.kpairs, ocg = g.out_c / g.groups;
+  const int64_t end = row_end * g.out_w;
+  for (int64_t pixel = row_begin * g.out_w; pixel < end; pixel += kPixelsPerBlock) {
+    const int64_t count = std::min(kPixelsPerBlock, end - pixel);
+    for (int64_t grp = 0; grp < g.groups; ++grp) {
+      for (int64_t r = 0; r < count; ++r) Qs16GatherPixel(p, g, x, pixel + r, grp, xs + r * stride);
+      if (count == kPixelsPerBlock) {
+        uint8_t* const out[4] = {y + pixel * g.out_c + grp * ocg, y + (pixel + 1) * g.out_c + grp * ocg,
+                                 y + (pixel + 2) * g.out_c + grp * ocg, y + (pixel + 3) * g.out_c + grp * ocg};
+        Qs16ConvBlock<4>(p, grp, ocg, xs, out);
+      } else {
+        for (int64_t r = 0; r < count; ++r) {
+          uint8_t* const out[1] = {y + (pixel + r) * g.out_c + grp * ocg};
+          Qs16ConvBlock<1>(p, grp, ocg, xs + r * stride, out);
+        }
+      }
+    }
+  }
+}
+
+// Contiguous float -> int16: q = clamp(rne(x / scale), -32768, 32767).
+void QuantizeSpanS16(int64_t count, const float* HWY_RESTRICT x, float scale, int16_t* HWY_RESTRICT y) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<int16_t, decltype(di)> d16;
+  const int64_t n = static_cast<int64_t>(hn::Lanes(df));
+  const auto s = hn::Set(df, scale);
+  const auto flo = hn::Set(df, -1073741824.0f), fhi = hn::Set(df, 1073741824.0f);
+  const auto lo = hn::Set(di, -32768), hi = hn::Set(di, 32767);
+  int64_t i = 0;
+  for (; i + n <= count; i += n) {
+    // As the reference: clamp the quotient to +-2^30 (any such value ends at lo or hi), round, clamp.
+    const auto f = hn::Min(hn::Max(hn::Div(hn::LoadU(df, x + i), s), flo), fhi);
+    hn::StoreU(hn::DemoteTo(d16, hn::Min(hn::Max(hn::NearestInt(f), lo), hi)), d16, y + i);
+  }
+  for (; i < count; ++i) y[i] = static_cast<int16_t>(qmath::quantize(x[i], scale, 0, -32768, 32767));
+}
+
+void QuantizeS16(const float* x, float scale, int16_t* y, const ref::Dims4& d, ref::LayoutMove move, int64_t count) {
+  if (move == ref::LayoutMove::None || d.c == 1) return QuantizeSpanS16(count, x, scale, y);
+  // NCHW -> NHWC: quantize a block of each channel plane, then interleave.
+  constexpr int64_t kBlock = 256;
+  HWY_ALIGN int16_t block[kBlock];
+  const int64_t hw = d.h * d.w;
+  for (int64_t n = 0; n < d.n; ++n)
+    for (int64_t p0 = 0; p0 < hw; p0 += kBlock) {
+      const int64_t len = std::min(kBlock, hw - p0);
+      for (int64_t c = 0; c < d.c; ++c) {
+        QuantizeSpanS16(len, x + (n * d.c + c) * hw + p0, scale, block);
+        int16_t* out = y + (n * hw + p0) * d.c + c;
+        for (int64_t i = 0; i < len; ++i) out[i * d.c] = block[i];
+      }
+    }
+}
+
+int64_t Qs16ActiveTarget() { return HWY_TARGET; }
+
+}  // namespace HWY_NAMESPACE
+}  // namespace qinfer::q8
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace qinfer::q8 {
+
+HWY_EXPORT(Qs16ConvRun);
+HWY_EXPORT(QuantizeS16);
+HWY_EXPORT(Qs16ActiveTarget);
+
+const char* conv_qs16s8_target() { return hwy::TargetName(HWY_DYNAMIC_DISPATCH(Qs16ActiveTarget)()); }
+
+int64_t conv_qs16s8_compiled_targets() { return HWY_TARGETS; }
+
+PackedConvQs16s8 conv_qs16s8_pack(int64_t out_c, int64_t in_c, int64_t kernel_h, int64_t kernel_w, int64_t groups,
+                                  const int8_t* w, const int32_t* bias, const float* multiplier, int32_t y_zero_point,
+                                  int32_t y_min, int32_t y_max) {
+  PackedConvQs16s8 p;
+  p.out_c = out_c, p.in_c = in_c, p.kernel_h = kernel_h, p.kernel_w = kernel_w, p.groups = groups;
+  p.k = kernel_h * kernel_w * (in_c / groups);
+  p.kpairs = (p.k + 1) / 2;
+  const int64_t ocg = out_c / groups;
+  p.ocpad = (ocg + 15) / 16 * 16;
+  p.y_zero_point = y_zero_point, p.y_min = y_min, p.y_max = y_max;
+  p.fits_int32 = ref::qs16s8_sum_fits_int32(out_c, p.k, w, bias);
+  p.w.assign(static_cast<size_t>(groups * p.kpairs * p.ocpad), 0);
+  p.bias.assign(static_cast<size_t>(groups * p.ocpad), 0);
+  p.multiplier.assign(static_cast<size_t>(groups * p.ocpad), 0.0f);
+  for (int64_t oc = 0; oc < out_c; ++oc) {
+    const int64_t grp = oc / ocg, c = oc % ocg;
+    for (int64_t j = 0; j < p.k; ++j) {
+      const uint32_t half = static_cast<uint16_t>(static_cast<int16_t>(w[oc * p.k + j]));
+      int32_t& word = p.w[static_cast<size_t>((grp * p.kpairs + j / 2) * p.ocpad + c)];
+      word = static_cast<int32_t>(static_cast<uint32_t>(word) | (j % 2 == 0 ? half : half << 16));
+    }
+    p.bias[static_cast<size_t>(grp * p.ocpad + c)] = bias ? bias[oc] : 0;
+    p.multiplier[static_cast<size_t>(grp * p.ocpad + c)] = multiplier[oc];
+  }
+  return p;
+}
+
+size_t conv_qs16s8_scratch_bytes(const PackedConvQs16s8& packed) {
+  const size_t bytes = static_cast<size_t>(4 * 2 * packed.kpairs) * sizeof(int16_t);  // kPixelsPerBlock rows
+  return (bytes + 63) / 64 * 64;
+}
+
+void conv_qs16s8_run(const PackedConvQs16s8& packed, const ref::Conv2DGeometry& g, const int16_t* x, uint8_t* y,
+                     int64_t row_begin, int64_t row_end, void* scratch) {
+  assert(packed.fits_int32);
+  assert(g.out_c == packed.out_c && g.in_c == packed.in_c && g.groups == packed.groups);
+  assert(g.kernel_h == packed.kernel_h && g.kernel_w == packed.kernel_w);
+  HWY_DYNAMIC_DISPATCH(Qs16ConvRun)(packed, g, x, y, row_begin, row_end, scratch);
+}
+
+void quantize_f32_s16_hwy(const float* x, float scale, int16_t* y, const ref::Dims4& dims, ref::LayoutMove move,
+                          int64_t count) {
+  HWY_DYNAMIC_DISPATCH(QuantizeS16)(x, scale, y, dims, move, count);
+}
+
+}  // namespace qinfer::q8
+#endif  // HWY_ONCE
