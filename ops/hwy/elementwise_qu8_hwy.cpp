@@ -2,6 +2,7 @@
 #include "elementwise_qu8_hwy.h"
 
 #include <algorithm>
+#include <utility>
 #include <cstring>
 
 #ifndef HWY_DISABLED_TARGETS
@@ -101,55 +102,71 @@ constexpr int64_t kPixels = 256;  // pixels per block of the layout-changing loo
 
 // The layout-changing loops' walk: for each image, block of up to kPixels pixels and channel,
 // fn(offset of the block in the NCHW plane, offset of its first pixel's channel c in NHWC, len).
+// Only pixels [q0, q1) of the n * h * w pixels (images one after the other) are walked.
 template <class Fn>
-void ForEachChannelBlock(const ref::Dims4& d, const Fn& fn) {
+void ForEachChannelBlock(const ref::Dims4& d, int64_t q0, int64_t q1, const Fn& fn) {
   const int64_t hw = d.h * d.w;
-  for (int64_t n = 0; n < d.n; ++n)
-    for (int64_t p0 = 0; p0 < hw; p0 += kPixels) {
-      const int64_t len = std::min(kPixels, hw - p0);
-      for (int64_t c = 0; c < d.c; ++c) fn((n * d.c + c) * hw + p0, (n * hw + p0) * d.c + c, len);
-    }
+  for (int64_t q = q0; q < q1;) {
+    const int64_t n = q / hw, p0 = q % hw;
+    const int64_t len = std::min({kPixels, hw - p0, q1 - q});
+    for (int64_t c = 0; c < d.c; ++c) fn((n * d.c + c) * hw + p0, (n * hw + p0) * d.c + c, len);
+    q += len;
+  }
+}
+
+// [begin, end) of `part` among `parts` equal shares of `total` units.
+std::pair<int64_t, int64_t> Share(int64_t total, int64_t part, int64_t parts) {
+  return {total * part / parts, total * (part + 1) / parts};
 }
 
 // NCHW -> NHWC with 3 channels (an image input): quantize a block of each plane, then interleave
 // the three blocks with vector stores instead of one byte store per element.
-void Quantize3(const float* x, float scale, int32_t zp, uint8_t* y, const ref::Dims4& d) {
+void Quantize3(const float* x, float scale, int32_t zp, uint8_t* y, const ref::Dims4& d, int64_t q0, int64_t q1) {
   const hn::ScalableTag<uint8_t> d8;
   const int64_t n8 = static_cast<int64_t>(hn::Lanes(d8));
   const int64_t hw = d.h * d.w;
   HWY_ALIGN uint8_t block[3][kPixels];
-  for (int64_t n = 0; n < d.n; ++n)
-    for (int64_t p0 = 0; p0 < hw; p0 += kPixels) {
-      const int64_t len = std::min(kPixels, hw - p0);
-      for (int64_t c = 0; c < 3; ++c) QuantizeSpan(len, x + (n * 3 + c) * hw + p0, scale, zp, block[c]);
-      uint8_t* out = y + (n * hw + p0) * 3;
-      int64_t i = 0;
-      for (; i + n8 <= len; i += n8)
-        hn::StoreInterleaved3(hn::Load(d8, block[0] + i), hn::Load(d8, block[1] + i), hn::Load(d8, block[2] + i), d8,
-                              out + i * 3);
-      for (; i < len; ++i)
-        for (int64_t c = 0; c < 3; ++c) out[i * 3 + c] = block[c][i];
-    }
+  for (int64_t q = q0; q < q1;) {
+    const int64_t n = q / hw, p0 = q % hw;
+    const int64_t len = std::min({kPixels, hw - p0, q1 - q});
+    q += len;
+    for (int64_t c = 0; c < 3; ++c) QuantizeSpan(len, x + (n * 3 + c) * hw + p0, scale, zp, block[c]);
+    uint8_t* out = y + (n * hw + p0) * 3;
+    int64_t i = 0;
+    for (; i + n8 <= len; i += n8)
+      hn::StoreInterleaved3(hn::Load(d8, block[0] + i), hn::Load(d8, block[1] + i), hn::Load(d8, block[2] + i), d8,
+                            out + i * 3);
+    for (; i < len; ++i)
+      for (int64_t c = 0; c < 3; ++c) out[i * 3 + c] = block[c][i];
+  }
 }
 
 void Quantize(const float* x, float scale, int32_t zp, uint8_t* y, const ref::Dims4& d, ref::LayoutMove move,
-              int64_t count) {
-  if (move == ref::LayoutMove::None || d.c == 1) return QuantizeSpan(count, x, scale, zp, y);
-  if (d.c == 3) return Quantize3(x, scale, zp, y, d);
+              int64_t count, int64_t part, int64_t parts) {
+  if (move == ref::LayoutMove::None || d.c == 1) {
+    const auto [i0, i1] = Share(count, part, parts);
+    return QuantizeSpan(i1 - i0, x + i0, scale, zp, y + i0);
+  }
+  const auto [q0, q1] = Share(d.n * d.h * d.w, part, parts);
+  if (d.c == 3) return Quantize3(x, scale, zp, y, d, q0, q1);
   // NCHW -> NHWC: quantize a block of each channel plane, then interleave the bytes.
   HWY_ALIGN uint8_t block[kPixels];
-  ForEachChannelBlock(d, [&](int64_t plane, int64_t nhwc, int64_t len) {
+  ForEachChannelBlock(d, q0, q1, [&](int64_t plane, int64_t nhwc, int64_t len) {
     QuantizeSpan(len, x + plane, scale, zp, block);
     for (int64_t i = 0; i < len; ++i) y[nhwc + i * d.c] = block[i];
   });
 }
 
 void Dequantize(const uint8_t* x, float scale, int32_t zp, float* y, const ref::Dims4& d, ref::LayoutMove move,
-                int64_t count) {
-  if (move == ref::LayoutMove::None || d.c == 1) return DequantizeSpan(count, x, scale, zp, y);
+                int64_t count, int64_t part, int64_t parts) {
+  if (move == ref::LayoutMove::None || d.c == 1) {
+    const auto [i0, i1] = Share(count, part, parts);
+    return DequantizeSpan(i1 - i0, x + i0, scale, zp, y + i0);
+  }
+  const auto [q0, q1] = Share(d.n * d.h * d.w, part, parts);
   // NHWC -> NCHW: gather a block of one channel, then dequantize it into its plane.
   HWY_ALIGN uint8_t block[kPixels];
-  ForEachChannelBlock(d, [&](int64_t plane, int64_t nhwc, int64_t len) {
+  ForEachChannelBlock(d, q0, q1, [&](int64_t plane, int64_t nhwc, int64_t len) {
     for (int64_t i = 0; i < len; ++i) block[i] = x[nhwc + i * d.c];
     DequantizeSpan(len, block, scale, zp, y + plane);
   });
@@ -174,12 +191,12 @@ void mul_qu8_hwy(int64_t count, const uint8_t* a, const uint8_t* b, const ref::M
   HWY_DYNAMIC_DISPATCH(MulQu8)(count, a, b, p, y);
 }
 void quantize_f32_u8_hwy(const float* x, float scale, int32_t zero_point, uint8_t* y, const ref::Dims4& dims,
-                         ref::LayoutMove move, int64_t count) {
-  HWY_DYNAMIC_DISPATCH(Quantize)(x, scale, zero_point, y, dims, move, count);
+                         ref::LayoutMove move, int64_t count, int64_t part, int64_t parts) {
+  HWY_DYNAMIC_DISPATCH(Quantize)(x, scale, zero_point, y, dims, move, count, part, parts);
 }
 void dequantize_u8_f32_hwy(const uint8_t* x, float scale, int32_t zero_point, float* y, const ref::Dims4& dims,
-                           ref::LayoutMove move, int64_t count) {
-  HWY_DYNAMIC_DISPATCH(Dequantize)(x, scale, zero_point, y, dims, move, count);
+                           ref::LayoutMove move, int64_t count, int64_t part, int64_t parts) {
+  HWY_DYNAMIC_DISPATCH(Dequantize)(x, scale, zero_point, y, dims, move, count, part, parts);
 }
 
 }  // namespace qinfer::q8

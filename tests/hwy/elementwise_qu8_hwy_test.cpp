@@ -53,7 +53,7 @@ TEST_P(ElementwiseQu8Hwy, MulMatchesReference) {
 }
 
 TEST_P(ElementwiseQu8Hwy, QuantizeAndDequantizeMatchReferenceWithLayoutMoves) {
-  for (const ref::Dims4 d : {ref::Dims4{1, 3, 17, 19}, ref::Dims4{2, 3, 40, 41}, ref::Dims4{2, 1, 5, 7}, ref::Dims4{1, 5, 23, 13}, ref::Dims4{1, 2, 1, 1}}) {
+  for (const ref::Dims4 d : {ref::Dims4{1, 3, 17, 19}, ref::Dims4{2, 3, 40, 41}, ref::Dims4{3, 4, 30, 29}, ref::Dims4{2, 1, 5, 7}, ref::Dims4{1, 5, 23, 13}, ref::Dims4{1, 2, 1, 1}}) {
     const int64_t count = d.count();
     std::mt19937 rng(static_cast<uint32_t>(count));
     std::uniform_real_distribution<float> u(-3.0f, 3.0f);
@@ -72,6 +72,17 @@ TEST_P(ElementwiseQu8Hwy, QuantizeAndDequantizeMatchReferenceWithLayoutMoves) {
         ref::dequantize_u8_f32(count, want.data(), scale, zp, fw.data(), d, back);
         q8::dequantize_u8_f32_hwy(want.data(), scale, zp, fg.data(), d, back, count);
         ASSERT_EQ(fg, fw) << "dequantize, count " << count << " move " << int(back);
+        // Split into shares (threads): together they write the same bytes, each output once.
+        for (int64_t parts : {2, 3, 7}) {
+          std::vector<uint8_t> split(count, 0);
+          std::vector<float> fsplit(count, -1.0f);
+          for (int64_t part = 0; part < parts; ++part) {
+            q8::quantize_f32_u8_hwy(x.data(), scale, zp, split.data(), d, move, count, part, parts);
+            q8::dequantize_u8_f32_hwy(want.data(), scale, zp, fsplit.data(), d, back, count, part, parts);
+          }
+          ASSERT_EQ(split, want) << "quantize in " << parts << " shares, count " << count << " move " << int(move);
+          ASSERT_EQ(fsplit, fw) << "dequantize in " << parts << " shares, count " << count << " move " << int(back);
+        }
       }
   }
 }

@@ -113,7 +113,7 @@ class QuantizeKernel : public Kernel {
     return {*in[0]};
   }
 
-  void run(const KernelIO& io, ThreadPool&) const override {
+  void run(const KernelIO& io, ThreadPool& pool) const override {
     const Shape& s = *io.input_shapes[0];
     const int64_t count = element_count(s);
     if (!scales_.empty()) {  // the int8 / per-axis form
@@ -133,18 +133,27 @@ class QuantizeKernel : public Kernel {
         ref::quantize_f32_s16(count, xp, scale_, yp, d, move_);
       return;
     }
-    if (vector_ && quantize_)
-      q8::quantize_f32_u8_hwy(static_cast<const float*>(io.inputs[0]), scale_, zero_point_,
-                              static_cast<uint8_t*>(io.outputs[0]), d, move_, count);
-    else if (vector_)
-      q8::dequantize_u8_f32_hwy(static_cast<const uint8_t*>(io.inputs[0]), scale_, zero_point_,
-                                static_cast<float*>(io.outputs[0]), d, move_, count);
-    else if (quantize_)
+    if (vector_) {
+      // Threads take equal shares of a large tensor (a model's input image): the next op then finds
+      // each thread's rows in its own cache, and no thread waits for a serial step.
+      const int64_t parts = count >= kParallelElements ? pool.threads() : 1;
+      pool.parallel_for(parts, [&](int64_t b, int64_t e) {
+        for (int64_t part = b; part < e; ++part) {
+          if (quantize_)
+            q8::quantize_f32_u8_hwy(static_cast<const float*>(io.inputs[0]), scale_, zero_point_,
+                                    static_cast<uint8_t*>(io.outputs[0]), d, move_, count, part, parts);
+          else
+            q8::dequantize_u8_f32_hwy(static_cast<const uint8_t*>(io.inputs[0]), scale_, zero_point_,
+                                      static_cast<float*>(io.outputs[0]), d, move_, count, part, parts);
+        }
+      });
+    } else if (quantize_) {
       ref::quantize_f32_u8(count, static_cast<const float*>(io.inputs[0]), scale_, zero_point_,
                            static_cast<uint8_t*>(io.outputs[0]), d, move_);
-    else
+    } else {
       ref::dequantize_u8_f32(count, static_cast<const uint8_t*>(io.inputs[0]), scale_, zero_point_,
                              static_cast<float*>(io.outputs[0]), d, move_);
+    }
   }
 
  private:
@@ -162,6 +171,8 @@ class QuantizeKernel : public Kernel {
     if (axis_ < 0) check_.fail("output '" + q.name + "' has per-axis quantization without an axis");
     int8_out_ = q.dtype == DType::Int8;
   }
+
+  static constexpr int64_t kParallelElements = 16384;  // smaller tensors: one thread (a split costs more)
 
   NodeCheck check_;
   std::vector<float> scales_;  // the int8 / per-axis form (empty otherwise)
