@@ -19,7 +19,7 @@ if [ "${1:-}" != "--quick" ]; then
   echo "== ThreadSanitizer: runtime suite (concurrent run(), thread pool)"
   cmake -S . -B build-tsan -DQINFER_SANITIZE=thread -DQINFER_BUILD_CONVERTER=OFF -DQINFER_BUILD_PERF=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
   cmake --build build-tsan -j2 --target runtime_tests ops_tests
-  ctest --test-dir build-tsan --output-on-failure -R "^(Runtime|Loader|Npy|Conv|Quant)"
+  ctest --test-dir build-tsan --output-on-failure -R "^(Runtime|Loader|Npy|Conv|Quant|ThreadPool)"
   echo "== aarch64: runtime and its tests cross-compiled, run under qemu"
   X86_BIN=build-asan/bin ./scripts/test_aarch64.sh
   echo "== libFuzzer: 60 s per target"

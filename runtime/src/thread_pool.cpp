@@ -14,6 +14,10 @@
 namespace qinfer {
 
 namespace {
+// Set once in each worker thread: its pool and index (this_thread()).
+thread_local const ThreadPool* tl_pool = nullptr;
+thread_local int tl_index = 0;
+
 // About 50-100 microseconds of checking before a worker sleeps, or the caller yields its core.
 constexpr int kSpinRounds = 10000;
 // Chunks per thread for long loops: a worker that loses its core mid-chunk delays the loop by at
@@ -96,7 +100,11 @@ void ThreadPool::parallel_for(int64_t count, LoopBody fn) {
   job_ = nullptr;
 }
 
+int ThreadPool::this_thread() const { return tl_pool == this ? tl_index : 0; }
+
 void ThreadPool::worker_loop(int home) {
+  tl_pool = this;
+  tl_index = home;
   uint64_t seen = 0;
   for (;;) {
     // Spin for the next loop, then sleep until one comes.

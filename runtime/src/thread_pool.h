@@ -50,6 +50,11 @@ class ThreadPool {
   // thread alone (results are identical: chunks never change what is computed).
   void parallel_for(int64_t count, LoopBody fn);
 
+  // The calling thread's index in [0, threads()): a worker of this pool gets its own, any other
+  // thread (the one calling parallel_for) 0. A loop body uses it to pick per-thread scratch, since
+  // the chunks a thread runs are not fixed in advance.
+  int this_thread() const;
+
  private:
   void worker_loop(int home);
   void run_chunks(int home);  // claims and runs chunks of the current loop until none is left

@@ -50,6 +50,34 @@ TEST(ThreadPool, SlowChunksAndConcurrentCallers) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+// this_thread() is in [0, threads()) and no two chunks that run at the same time share it (loop
+// bodies pick per-thread scratch by it); a thread outside the pool gets 0.
+TEST(ThreadPool, ThisThreadIsAPrivateIndexWhileAChunkRuns) {
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    std::vector<std::atomic<int>> in_use(static_cast<size_t>(threads));
+    std::atomic<int> failures{0};
+    for (int rep = 0; rep < 200; ++rep)
+      pool.parallel_for(37, [&](int64_t b, int64_t e) {
+        const int t = pool.this_thread();
+        if (t < 0 || t >= threads) {
+          ++failures;
+          return;
+        }
+        if (in_use[static_cast<size_t>(t)].exchange(1) != 0) ++failures;
+        volatile int64_t work = 0;
+        for (int64_t i = b; i < e; ++i)
+          for (int k = 0; k < 200; ++k) work = work + i * k;
+        in_use[static_cast<size_t>(t)].store(0);
+      });
+    EXPECT_EQ(failures.load(), 0) << threads << " threads";
+    EXPECT_EQ(pool.this_thread(), 0);
+  }
+  ThreadPool other(2);
+  ThreadPool pool(2);
+  pool.parallel_for(2, [&](int64_t, int64_t) { EXPECT_EQ(other.this_thread(), 0); });  // another pool's index: 0
+}
+
 TEST(ThreadPool, NestedLoopRunsInline) {
   ThreadPool pool(2);
   std::atomic<int64_t> sum{0};

@@ -34,6 +34,8 @@ constexpr int64_t kIm2colWholeBytes = 512 * 1024;
 // stay in cache for the Add (24 rows: whole tiles of 8, 6 and 4 rows).
 constexpr int64_t kResidualTileRows = 24;
 constexpr int64_t kColumnSplitRows = 256;  // int8 GEMMs with fewer rows split columns across threads
+// Rows per claimable block of a 1x1 conv's GEMM (a multiple of every kernel's row tile).
+constexpr int64_t kRowBlock = 96;
 size_t round64(size_t v) { return (v + 63) / 64 * 64; }
 
 class ConvKernel : public Kernel {
@@ -327,45 +329,43 @@ class ConvKernel : public Kernel {
       });
       return;
     }
+    // The loops below hand out blocks of rows (or im2col tiles) as claimable chunks: a thread that
+    // finishes early takes the rest of the other's share, and scratch follows the thread.
+    auto scratch_of = [&](ThreadPool& tp) { return sbase + static_cast<size_t>(tp.this_thread()) * part_bytes; };
     if (pointwise() && (!rp || gemm_q8_.fuses_residual())) {  // the JIT adds R in its epilogue
-      pool.parallel_for(parts, [&](int64_t b, int64_t e) {
-        for (int64_t p = b; p < e; ++p)
-          gemm_q8_.run(m, xp, gemm_k_, yp, n, m * p / parts, m * (p + 1) / parts,
-                       sbase + static_cast<size_t>(p) * part_bytes, rp, n);
+      pool.parallel_for((m + kRowBlock - 1) / kRowBlock, [&](int64_t b, int64_t e) {
+        gemm_q8_.run(m, xp, gemm_k_, yp, n, b * kRowBlock, std::min(m, e * kRowBlock), scratch_of(pool), rp, n);
       });
       return;
     }
     if (pointwise()) {
-      pool.parallel_for(parts, [&](int64_t b, int64_t e) {
-        for (int64_t p = b; p < e; ++p) {
-          uint8_t* part = sbase + static_cast<size_t>(p) * part_bytes;
-          uint8_t* ytile = part + gemm_bytes;
-          for (int64_t m0 = m * p / parts, end = m * (p + 1) / parts; m0 < end; m0 += kResidualTileRows) {
-            const int64_t rows = std::min(kResidualTileRows, end - m0);
-            gemm_q8_.run(rows, xp + m0 * gemm_k_, gemm_k_, ytile, n, 0, rows, part);
-            add_residual(rows * n, ytile, rp + m0 * n, yp + m0 * n);
-          }
+      pool.parallel_for((m + kResidualTileRows - 1) / kResidualTileRows, [&](int64_t b, int64_t e) {
+        uint8_t* part = scratch_of(pool);
+        uint8_t* ytile = part + gemm_bytes;
+        for (int64_t m0 = b * kResidualTileRows, end = std::min(m, e * kResidualTileRows); m0 < end;
+             m0 += kResidualTileRows) {
+          const int64_t rows = std::min(kResidualTileRows, end - m0);
+          gemm_q8_.run(rows, xp + m0 * gemm_k_, gemm_k_, ytile, n, 0, rows, part);
+          add_residual(rows * n, ytile, rp + m0 * n, yp + m0 * n);
         }
       });
       return;
     }
     const int64_t tiles = (m + tile_rows - 1) / tile_rows;
     const uint8_t zp = static_cast<uint8_t>(x_zero_point_);
-    pool.parallel_for(parts, [&](int64_t b, int64_t e) {
-      for (int64_t p = b; p < e; ++p) {
-        uint8_t* part = sbase + static_cast<size_t>(p) * part_bytes;
-        uint8_t* tile = part + gemm_bytes;
-        uint8_t* ytile = tile + im2col_bytes;
-        for (int64_t t = tiles * p / parts; t < tiles * (p + 1) / parts; ++t) {
-          const int64_t m0 = t * tile_rows, rows = std::min(tile_rows, m - m0);
-          im2col_u8(g, xp, zp, m0, rows, tile);
-          if (!rp || gemm_q8_.fuses_residual()) {
-            gemm_q8_.run(rows, tile, gemm_k_, yp + m0 * n, n, 0, rows, part, rp ? rp + m0 * n : nullptr, n);
-            continue;
-          }
-          gemm_q8_.run(rows, tile, gemm_k_, ytile, n, 0, rows, part);
-          add_residual(rows * n, ytile, rp + m0 * n, yp + m0 * n);
+    pool.parallel_for(tiles, [&](int64_t b, int64_t e) {
+      uint8_t* part = scratch_of(pool);
+      uint8_t* tile = part + gemm_bytes;
+      uint8_t* ytile = tile + im2col_bytes;
+      for (int64_t t = b; t < e; ++t) {
+        const int64_t m0 = t * tile_rows, rows = std::min(tile_rows, m - m0);
+        im2col_u8(g, xp, zp, m0, rows, tile);
+        if (!rp || gemm_q8_.fuses_residual()) {
+          gemm_q8_.run(rows, tile, gemm_k_, yp + m0 * n, n, 0, rows, part, rp ? rp + m0 * n : nullptr, n);
+          continue;
         }
+        gemm_q8_.run(rows, tile, gemm_k_, ytile, n, 0, rows, part);
+        add_residual(rows * n, ytile, rp + m0 * n, yp + m0 * n);
       }
     });
   }
