@@ -52,12 +52,15 @@ class Int8Gemm {
   // Column panels the result can be split into (1: no column split; the Highway kernel).
   int64_t column_panels() const { return jit_ ? qu8s8_gemm_column_panels(*jit_) : 1; }
 
-  // Rows [row_begin, row_end) x column panels [panel_begin, panel_end) of column_panels().
+  // Rows [row_begin, row_end) x column panels [panel_begin, panel_end) of column_panels(); with
+  // fuses_residual(), R as in run() (only those columns are read).
   void run_panels(int64_t m, const uint8_t* a, int64_t lda, uint8_t* y, int64_t ldy, int64_t row_begin,
-                  int64_t row_end, int64_t panel_begin, int64_t panel_end, void* scratch) const {
+                  int64_t row_end, int64_t panel_begin, int64_t panel_end, void* scratch,
+                  const uint8_t* residual = nullptr, int64_t ld_residual = 0) const {
     if (jit_)
-      run_qu8s8_gemm_panels(*jit_, m, a, lda, y, ldy, row_begin, row_end, panel_begin, panel_end);
-    else
+      run_qu8s8_gemm_panels(*jit_, m, a, lda, y, ldy, row_begin, row_end, panel_begin, panel_end, residual,
+                            ld_residual);
+    else  // one column panel: the whole rows (the Highway kernel fuses no residual)
       run(m, a, lda, y, ldy, row_begin, row_end, scratch);
   }
 
