@@ -40,6 +40,14 @@ constexpr int64_t kWholeShareWeightBytes = 1024 * 1024;
 // stay in cache for the Add (24 rows: whole tiles of 8, 6 and 4 rows).
 constexpr int64_t kResidualTileRows = 24;
 constexpr int64_t kColumnSplitRows = 256;  // int8 GEMMs with fewer rows split columns across threads
+// ... and only with weights of this size or more: below it, each thread streaming all the weights
+// costs less than reading the half of the input rows the other core wrote (ResNet-50 at 2 threads,
+// `qrun --profile`: layer3's nodes 1.00 -> 0.91-0.93 ms with layer3's 256-590 KB convs splitting rows,
+// layer4's 1-2 MB ones still splitting columns; at 1.1 MB layer4 lost 0.23 ms).
+constexpr int64_t kColumnSplitWeightBytes = 768 * 1024;
+// ... or with fewer rows than this per thread, where a row share is less than one AMX row block
+// (MobileNetV2's 7x7 layers, 49 rows: 2 threads 1.01 ms splitting rows, 0.94-0.96 splitting columns).
+constexpr int64_t kRowSplitMinRows = 32;
 // Rows per claimable block of a 1x1 conv's GEMM (a multiple of every kernel's row tile).
 constexpr int64_t kRowBlock = 96;
 size_t round64(size_t v) { return (v + 63) / 64 * 64; }
@@ -269,6 +277,7 @@ class ConvKernel : public Kernel {
   // the rows, so each streams only its share of the weights (2.4 MB in layer4's 3x3), not all of them.
   bool split_columns(int64_t m, int parts) const {
     return parts > 1 && m < kColumnSplitRows && m < out_c_ && gemm_q8_.column_panels() >= parts &&
+           (out_c_ * gemm_k_ >= kColumnSplitWeightBytes || m < kRowSplitMinRows * parts) &&
            (pointwise() || m * gemm_k_ <= kIm2colWholeBytes);
   }
   // Output pixels per im2col tile for m pixels split over `parts`.
