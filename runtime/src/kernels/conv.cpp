@@ -26,7 +26,12 @@ bool int8_reference_forced() {
   return isa && std::strcmp(isa, "ref") == 0;
 }
 
-constexpr int64_t kIm2colTileRows = 32;  // output pixels per im2col tile of the int8 GEMM path
+// Output pixels per im2col tile of the int8 GEMM path: as many multiples of 32 as fit in about
+// 20 KB (the tile stays in L1 while every column panel reads it), 32 to 256. ResNet-50's 7x7 stem
+// (K = 147) thus takes 128 rows: 0.46 -> 0.35 ms at 1 thread, 0.29 -> 0.21 ms at 2 (32-row tiles
+// before); its 3x3 convs (K >= 576) keep 32, which measured best for them.
+constexpr int64_t kIm2colTileBytes = 20 * 1024;
+constexpr int64_t kIm2colMinTileRows = 32, kIm2colMaxTileRows = 256;
 // Up to this many bytes, a thread's whole share of the im2col matrix is one tile when the weights
 // are larger than kWholeShareWeightBytes (about half of L2): with few output pixels and a large
 // K x N (ResNet's layer4, 2.4 MB) the GEMM then streams its weights once, not per 32 rows. Smaller
@@ -285,7 +290,9 @@ class ConvKernel : public Kernel {
     const int64_t share = (m + parts - 1) / parts;
     const bool whole = share * gemm_k_ <= kIm2colWholeBytes &&
                        (out_c_ * gemm_k_ > kWholeShareWeightBytes || gemm_q8_.column_panels() == 1);
-    return whole ? std::max(share, kIm2colTileRows) : kIm2colTileRows;
+    const int64_t rows = std::clamp(kIm2colTileBytes / std::max<int64_t>(gemm_k_, 1) / 32 * 32, kIm2colMinTileRows,
+                                    kIm2colMaxTileRows);
+    return whole ? std::max(share, rows) : rows;
   }
 
   // The Add fused into this conv (residual_fusion.h): its parameters exactly as the int8 Add kernel
