@@ -70,7 +70,7 @@ TEST(ErrorReport, SmallCnnListsEveryInt8LayerWithSaneNumbers) {
   const std::string dir = testing::temp_dir();
   const ConvertOptions o = report_options(testing::small_residual_cnn(dir), testing::small_cnn_calib(dir, 8), dir);
   const ConvertSummary s = convert(o);
-  const auto p = testing::node_precision(o.output_path, testing::sample_rows(read_npy(o.calib_path), 0, 1));
+  const auto p = testing::node_precision(o.output_path, sample_rows(read_npy(o.calib_path), 0, 1));
   ASSERT_GE(p.int8.size(), 4u) << "the model should be mostly int8";
   expect_sane(s.report, p.int8);
   EXPECT_EQ(s.report.samples, 3);
@@ -85,7 +85,7 @@ TEST(ErrorReport, MnistListsEveryInt8Layer) {
   const std::string d = testing::source_dir() + "/examples/mnist/data";
   const ConvertOptions o = report_options(d + "/mnist_cnn.onnx", d + "/calib_images.npy", dir);
   const ConvertSummary s = convert(o);
-  const auto p = testing::node_precision(o.output_path, testing::sample_rows(read_npy(o.calib_path), 0, 1));
+  const auto p = testing::node_precision(o.output_path, sample_rows(read_npy(o.calib_path), 0, 1));
   expect_sane(s.report, p.int8);
   expect_files_match(s.report, dir);
   EXPECT_GT(s.report.output_cosine, 0.99) << "MNIST int8 is known to stay close to fp32";

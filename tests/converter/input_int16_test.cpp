@@ -31,27 +31,6 @@ ConvertOptions int16_options(const std::string& onnx, const std::string& calib, 
   return o;
 }
 
-std::string error_of(const ConvertOptions& o) {
-  try {
-    convert(o);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-// Mean over the samples of `x` of the output cosine of `qbin` vs `fp32`.
-double mean_cosine(const std::string& qbin, const std::string& fp32, const Tensor& x) {
-  const Runtime q(qbin), f(fp32);
-  double sum = 0;
-  for (int64_t i = 0; i < x.shape()[0]; ++i) {
-    const Tensor xi = testing::sample_rows(x, i, 1);
-    const Tensor yq = q.run(xi)[0], yf = f.run(xi)[0];
-    sum += cosine_of(yf.data<float>(), yq.data<float>(), yf.element_count());
-  }
-  return sum / double(x.shape()[0]);
-}
-
 // Output bytes of `qbin` on `x` with QINFER_ISA set to `isa` (read when the kernels are created).
 std::string output_bytes(const std::string& qbin, const Tensor& x, const char* isa, int threads = 1) {
   if (*isa)
@@ -98,7 +77,7 @@ TEST(InputInt16, QbinHoldsAnInt16InputAndAW8A16Conv) {
   EXPECT_EQ(int16_tensors, 1);
 
   // The runtime: every ISA and thread count gives the same bytes.
-  const Tensor x = testing::sample_rows(samples, 3, 1);
+  const Tensor x = sample_rows(samples, 3, 1);
   const std::string first = output_bytes(dir + "/m.qbin", x, "");
   for (const char* isa : {"ref", "hwy"}) EXPECT_EQ(output_bytes(dir + "/m.qbin", x, isa), first) << "QINFER_ISA=" << isa;
   EXPECT_EQ(output_bytes(dir + "/m.qbin", x, "", 3), first) << "3 threads";
@@ -111,8 +90,8 @@ TEST(InputInt16, QbinHoldsAnInt16InputAndAW8A16Conv) {
   fp32.quantize = false;
   fp32.output_path = dir + "/fp32.qbin";
   convert(fp32);
-  const double c16 = mean_cosine(dir + "/m.qbin", dir + "/fp32.qbin", samples);
-  const double c8 = mean_cosine(dir + "/int8.qbin", dir + "/fp32.qbin", samples);
+  const double c16 = testing::mean_output_cosine(dir + "/m.qbin", dir + "/fp32.qbin", samples);
+  const double c8 = testing::mean_output_cosine(dir + "/int8.qbin", dir + "/fp32.qbin", samples);
   EXPECT_GT(c16, 0.99);
   EXPECT_GE(c16, c8) << "int16 input " << c16 << " vs uint8 input " << c8;
 }
@@ -128,7 +107,7 @@ TEST(InputInt16, CliAndRuntimeProfile) {
   options.fuse = false;
   const Runtime rt(dir + "/c.qbin", options);
   std::map<std::string, std::string> ops;
-  for (const NodeProfile& n : rt.profile({{"x", testing::sample_rows(read_npy(calib), 0, 1)}}, 1)) ops[n.name] = n.op;
+  for (const NodeProfile& n : rt.profile({{"x", sample_rows(read_npy(calib), 0, 1)}}, 1)) ops[n.name] = n.op;
   EXPECT_EQ(ops["conv_a"], "Conv int16");
   EXPECT_EQ(ops["conv_b"], "Conv int8");
 }
@@ -138,16 +117,17 @@ TEST(InputInt16, UnsupportedCombinationsAreErrors) {
   const std::string onnx = testing::small_residual_cnn(dir), calib = testing::small_cnn_calib(dir, 4);
   ConvertOptions o = int16_options(onnx, calib, dir + "/e.qbin");
   o.qdq_path = dir + "/e.onnx";
-  EXPECT_NE(error_of(o).find("--input-int16 cannot be combined with --emit-qdq"), std::string::npos) << error_of(o);
+  EXPECT_NE(testing::convert_error(o).find("--input-int16 cannot be combined with --emit-qdq"), std::string::npos)
+      << testing::convert_error(o);
   o = int16_options(onnx, "", dir + "/e.qbin");
   o.dynamic = true;
-  EXPECT_NE(error_of(o).find("--input-int16"), std::string::npos) << error_of(o);
+  EXPECT_NE(testing::convert_error(o).find("--input-int16"), std::string::npos) << testing::convert_error(o);
   o = int16_options(onnx, calib, dir + "/e.qbin");
   o.report = true;
-  EXPECT_NE(error_of(o).find("--input-int16"), std::string::npos) << error_of(o);
+  EXPECT_NE(testing::convert_error(o).find("--input-int16"), std::string::npos) << testing::convert_error(o);
   o = int16_options(onnx, calib, dir + "/e.qbin");
   o.keep_fp32 = {"conv_a"};  // the input's only reader is fp32: nothing to quantize to int16
-  const std::string e = error_of(o);
+  const std::string e = testing::convert_error(o);
   EXPECT_NE(e.find("no model input is read only by int8 Conv nodes"), std::string::npos) << e;
   EXPECT_NE(e.find("input 'x' is also read by Conv 'conv_a' (fp32)"), std::string::npos) << e;
   EXPECT_FALSE(testing::exists(dir + "/e.qbin")) << "nothing is written on error";
@@ -167,7 +147,7 @@ TEST(InputInt16, InputWithOtherReadersIsRefused) {
   testing::add_node(g, "conv", "Conv", {"x", "w"}, "c");
   testing::add_node(g, "sum", "Add", {"x", "c"}, "y");
   testing::save(m, dir + "/two.onnx");
-  const std::string e = error_of(int16_options(dir + "/two.onnx", testing::small_cnn_calib(dir, 4), dir + "/t.qbin"));
+  const std::string e = testing::convert_error(int16_options(dir + "/two.onnx", testing::small_cnn_calib(dir, 4), dir + "/t.qbin"));
   EXPECT_NE(e.find("input 'x' is also read by Add 'sum'"), std::string::npos) << e;
 }
 
@@ -238,11 +218,11 @@ TEST(InputInt16, SharedMobileNetV2) {
   o.quantize = false;
   o.output_path = dir + "/fp32.qbin";
   convert(o);
-  const double c16 = mean_cosine(dir + "/m16.qbin", dir + "/fp32.qbin", held_out);
-  const double c8 = mean_cosine(dir + "/m8.qbin", dir + "/fp32.qbin", held_out);
+  const double c16 = testing::mean_output_cosine(dir + "/m16.qbin", dir + "/fp32.qbin", held_out);
+  const double c8 = testing::mean_output_cosine(dir + "/m8.qbin", dir + "/fp32.qbin", held_out);
   std::printf("mobilenet_v2 mse, 4 smooth images: output cosine %.4f (int16 input) vs %.4f (uint8 input)\n", c16, c8);
   EXPECT_GT(c16, c8 + 0.002) << "measured 0.9773 vs 0.9732 when written";
-  const Tensor x = testing::sample_rows(held_out, 0, 1);
+  const Tensor x = sample_rows(held_out, 0, 1);
   const std::string first = output_bytes(dir + "/m16.qbin", x, "");
   EXPECT_EQ(output_bytes(dir + "/m16.qbin", x, "ref"), first) << "QINFER_ISA=ref";
   EXPECT_EQ(output_bytes(dir + "/m16.qbin", x, "", 2), first) << "2 threads";

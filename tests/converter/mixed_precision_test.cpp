@@ -20,33 +20,12 @@ ConvertOptions options_for(const std::string& onnx, const std::string& calib, co
   return o;
 }
 
-std::string error_of(const ConvertOptions& o) {
-  try {
-    convert(o);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-// Mean over the samples of `x` of the output cosine of `qbin` vs `fp32`.
-double mean_output_cosine(const std::string& qbin, const std::string& fp32, const Tensor& x) {
-  const Runtime q(qbin), f(fp32);
-  double sum = 0;
-  for (int64_t i = 0; i < x.shape()[0]; ++i) {
-    const Tensor xi = testing::sample_rows(x, i, 1);
-    const Tensor yq = q.run(xi)[0], yf = f.run(xi)[0];
-    sum += cosine_of(yf.data<float>(), yq.data<float>(), yf.element_count());
-  }
-  return sum / double(x.shape()[0]);
-}
-
 }  // namespace
 
 TEST(MixedPrecision, KeepFp32RemovesTheNodesFromInt8) {
   const std::string dir = testing::temp_dir();
   ConvertOptions o = options_for(testing::small_residual_cnn(dir), testing::small_cnn_calib(dir, 8), dir + "/m.qbin");
-  const Tensor x = testing::sample_rows(read_npy(o.calib_path), 0, 1);
+  const Tensor x = sample_rows(read_npy(o.calib_path), 0, 1);
   convert(o);
   const auto all = testing::node_precision(o.output_path, x);
   ASSERT_TRUE(all.int8.count("conv_b") && all.int8.count("fc")) << "both run int8 without --keep-fp32";
@@ -68,11 +47,11 @@ TEST(MixedPrecision, BadNodeNamesAreErrorsAndWriteNothing) {
   const std::string dir = testing::temp_dir();
   ConvertOptions o = options_for(testing::small_residual_cnn(dir), testing::small_cnn_calib(dir, 8), dir + "/m.qbin");
   o.keep_fp32 = {"conv_b", "no_such_node"};
-  std::string e = error_of(o);
+  std::string e = testing::convert_error(o);
   EXPECT_NE(e.find("--keep-fp32 node 'no_such_node' does not exist"), std::string::npos) << e;
   EXPECT_NE(e.find("residual.onnx"), std::string::npos) << e;
   o.keep_fp32 = {"relu_a"};  // fused into conv_a by the graph passes
-  e = error_of(o);
+  e = testing::convert_error(o);
   EXPECT_NE(e.find("'relu_a' was folded into another node"), std::string::npos) << e;
   EXPECT_FALSE(testing::exists(o.output_path));
   const std::string d = testing::source_dir() + "/examples/mnist/data";
@@ -110,14 +89,14 @@ TEST(MixedPrecision, AutoFallbackReachesItsTargetOnMnist) {
   ConvertOptions f;
   f.onnx_path = o.onnx_path, f.quantize = false, f.output_path = dir + "/f.qbin";
   convert(f);
-  const Tensor held_out = testing::sample_rows(calib, calib.shape()[0] - held, held);
-  EXPECT_GE(mean_output_cosine(o.output_path, f.output_path, held_out), o.target_cosine - 1e-9);
-  const auto p = testing::node_precision(o.output_path, testing::sample_rows(calib, 0, 1));
+  const Tensor held_out = sample_rows(calib, calib.shape()[0] - held, held);
+  EXPECT_GE(testing::mean_output_cosine(o.output_path, f.output_path, held_out), o.target_cosine - 1e-9);
+  const auto p = testing::node_precision(o.output_path, sample_rows(calib, 0, 1));
   for (const std::string& k : s.fallback.kept) EXPECT_TRUE(p.fp32.count(k) && !p.int8.count(k)) << k;
 
   o.target_cosine = 1.0;  // exact fp32 output with one layer fp32 and the others int8: impossible
   o.max_fallback = 1;
-  const std::string e = error_of(o);
+  const std::string e = testing::convert_error(o);
   EXPECT_NE(e.find("--target-cosine 1.000000000 not reached"), std::string::npos) << e;
   EXPECT_NE(e.find("--max-fallback 1"), std::string::npos) << e;
 }
@@ -136,7 +115,7 @@ TEST(MixedPrecision, AutoFallbackOnSmallCnnKeepsLayersUntilTheTarget) {
   for (size_t i = 0; i + 1 < s.fallback.cosine_after.size(); ++i)
     EXPECT_LT(s.fallback.cosine_after[i], o.target_cosine) << "it stops at the first layer count that meets the target";
   o.calib_path = testing::small_cnn_calib(testing::temp_dir(), 1);
-  EXPECT_NE(error_of(o).find("needs at least 2 samples"), std::string::npos);
+  EXPECT_NE(testing::convert_error(o).find("needs at least 2 samples"), std::string::npos);
 }
 
 }  // namespace qinfer

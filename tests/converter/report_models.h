@@ -1,4 +1,4 @@
-// Models and helpers shared by the error-report and mixed-precision tests: a small residual CNN
+// Models and helpers shared by the error-report, mixed-precision and --input-int16 tests: a small residual CNN
 // built in the test, its calibration samples, and the int8 / fp32 nodes of a converted qbin as
 // the runtime sees them.
 #pragma once
@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "calibration.h"  // sample_rows
+#include "error_report.h"
 #include "onnx_builder.h"
 #include "qinfer/converter.h"
 #include "qinfer/npy.h"
@@ -99,14 +101,26 @@ inline NodePrecision node_precision(const std::string& qbin, const Tensor& input
   return p;
 }
 
-// Rows [begin, begin + count) of a batch.
-inline Tensor sample_rows(const Tensor& all, int64_t begin, int64_t count) {
-  std::vector<int64_t> shape = all.shape();
-  shape[0] = count;
-  Tensor t(all.dtype(), shape);
-  const size_t row = all.byte_size() / static_cast<size_t>(all.shape()[0]);
-  std::memcpy(t.raw_data(), static_cast<const uint8_t*>(all.raw_data()) + begin * row, t.byte_size());
-  return t;
+// convert(o)'s error message, "" when it succeeded.
+inline std::string convert_error(const ConvertOptions& o) {
+  try {
+    convert(o);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Mean over the samples of `x` of the output cosine of `qbin` vs `fp32`.
+inline double mean_output_cosine(const std::string& qbin, const std::string& fp32, const Tensor& x) {
+  const Runtime q(qbin), f(fp32);
+  double sum = 0;
+  for (int64_t i = 0; i < x.shape()[0]; ++i) {
+    const Tensor xi = sample_rows(x, i, 1);
+    const Tensor yq = q.run(xi)[0], yf = f.run(xi)[0];
+    sum += cosine_of(yf.data<float>(), yq.data<float>(), yf.element_count());
+  }
+  return sum / double(x.shape()[0]);
 }
 
 }  // namespace qinfer::testing
