@@ -20,9 +20,10 @@ thread_local int tl_index = 0;
 
 // About 50-100 microseconds of checking before a worker sleeps, or the caller yields its core.
 constexpr int kSpinRounds = 10000;
-// Chunks per thread for long loops: a worker that loses its core mid-chunk delays the loop by at
-// most one small chunk. (Loops over per-thread parts, count == threads, keep one chunk each.)
-constexpr int64_t kChunksPerThread = 4;
+// Chunks per thread at most: loops over fewer indices (blocks of rows, im2col tiles) give each index
+// its own chunk; longer loops (elementwise rows) get chunks of several. Claiming a chunk of one's own
+// range costs one uncontended compare-exchange.
+constexpr int64_t kMaxChunksPerThread = 64;
 
 // Chunk `index` of `parts` over [0, count).
 std::pair<int64_t, int64_t> chunk(int64_t count, int parts, int index) {
@@ -32,7 +33,7 @@ std::pair<int64_t, int64_t> chunk(int64_t count, int parts, int index) {
 }
 }  // namespace
 
-ThreadPool::ThreadPool(int threads) : ranges_(static_cast<size_t>(std::max(threads, 1))) {
+ThreadPool::ThreadPool(int threads) : slots_(new Slot[static_cast<size_t>(std::max(threads, 1))]) {
   for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
@@ -46,19 +47,24 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::run_chunks(int home) {
-  const size_t n = ranges_.size();
-  for (size_t k = 0; k < n; ++k) {  // the home range first, then the others
-    std::atomic<uint64_t>& range = ranges_[(static_cast<size_t>(home) + k) % n];
+  const int n = threads();
+  Slot& mine = slots_[static_cast<size_t>(home)];
+  for (int k = 0; k < n; ++k) {  // the home range from the front, then the others from the back
+    const bool own = k == 0;
+    std::atomic<uint64_t>& range = slots_[static_cast<size_t>((home + k) % n)].range;
     uint64_t c = range.load(std::memory_order_acquire);
     for (;;) {
       const uint64_t end = (c >> 16) & 0xFFFF, next = c & 0xFFFF;
       if (next >= end) break;
       // Success (acquire) also makes job_ and the job sizes of this loop visible; the loop cannot
       // end, and so they cannot change, before this chunk is done.
-      if (!range.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
-      const auto mine = chunk(job_count_, static_cast<int>(job_chunks_), static_cast<int>(next));
-      if (mine.first < mine.second) (*job_)(mine.first, mine.second);
-      done_.fetch_add(1, std::memory_order_acq_rel);
+      const uint64_t claimed = own ? c + 1 : c - (uint64_t{1} << 16);
+      if (!range.compare_exchange_weak(c, claimed, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+      const int64_t index = static_cast<int64_t>(own ? next : end - 1);
+      const auto part = chunk(job_count_, static_cast<int>(job_chunks_), static_cast<int>(index));
+      if (part.first < part.second) (*job_)(part.first, part.second);
+      // Only this thread writes its count: a plain add, published by the release store.
+      mine.done.store(mine.done.load(std::memory_order_relaxed) + 1, std::memory_order_release);
       c = range.load(std::memory_order_acquire);
     }
   }
@@ -71,16 +77,15 @@ void ThreadPool::parallel_for(int64_t count, LoopBody fn) {
     fn(0, count);
     return;
   }
-  const int64_t chunks = std::min<int64_t>(count, kChunksPerThread * threads());
+  const int n = threads();
+  const int64_t chunks = std::min<int64_t>(count, kMaxChunksPerThread * n);
   job_ = &fn;
   job_count_ = count;
   job_chunks_ = chunks;
-  done_.store(0, std::memory_order_relaxed);
   const uint64_t loop = static_cast<uint64_t>(++loops_) << 32;
-  const int n = static_cast<int>(ranges_.size());
   for (int t = 0; t < n; ++t) {  // thread t's home: chunks [chunks * t / n, chunks * (t + 1) / n)
     const uint64_t begin = static_cast<uint64_t>(chunks * t / n), end = static_cast<uint64_t>(chunks * (t + 1) / n);
-    ranges_[static_cast<size_t>(t)].store(loop | end << 16 | begin, std::memory_order_release);
+    slots_[static_cast<size_t>(t)].range.store(loop | end << 16 | begin, std::memory_order_release);
   }
   {
     // Under the mutex so that a worker going to sleep cannot miss the step.
@@ -90,7 +95,13 @@ void ThreadPool::parallel_for(int64_t count, LoopBody fn) {
   wake_.notify_all();
   run_chunks(0);
   // Only chunks a worker has claimed remain: wait for them.
-  for (int spin = 0; done_.load(std::memory_order_acquire) != chunks; ++spin) {
+  chunks_done_ += chunks;
+  auto all_done = [&] {
+    int64_t done = 0;
+    for (int t = 0; t < n; ++t) done += slots_[static_cast<size_t>(t)].done.load(std::memory_order_acquire);
+    return done == chunks_done_;
+  };
+  for (int spin = 0; !all_done(); ++spin) {
     if (spin < kSpinRounds) {
       QINFER_PAUSE();
     } else {

@@ -27,15 +27,18 @@ bool int8_reference_forced() {
 }
 
 // Output pixels per im2col tile of the int8 GEMM path: as many multiples of 32 as fit in about
-// 20 KB (the tile stays in L1 while every column panel reads it), 32 to 256. ResNet-50's 7x7 stem
-// (K = 147) thus takes 128 rows: 0.46 -> 0.35 ms at 1 thread, 0.29 -> 0.21 ms at 2 (32-row tiles
-// before); its 3x3 convs (K >= 576) keep 32, which measured best for them.
-constexpr int64_t kIm2colTileBytes = 20 * 1024;
-constexpr int64_t kIm2colMinTileRows = 32, kIm2colMaxTileRows = 256;
+// 160 KB, 32 to 128. A GEMM call right after the im2col of a small tile runs slower than one on a
+// larger tile (8 x 3x3 convs of 56x56x64 with AMX, cycles per 32 rows: GEMM 2670 after 32-row tiles,
+// 2290 after 256-row ones, and at 2 threads 3270 vs 2190), so ResNet-50's 3x3 convs with K = 576 and
+// 1152 take 128 rows (2 threads: layer1's 0.083 -> 0.075 ms, layer2's 0.062 -> 0.056 ms; 32 rows
+// at 20 KB before), K = 2304 64 rows (equal). The 7x7 stem (K = 147) keeps 128: 256 rows
+// measured 0.38 -> 0.45 ms at 1 thread.
+constexpr int64_t kIm2colTileBytes = 160 * 1024;
+constexpr int64_t kIm2colMinTileRows = 32, kIm2colMaxTileRows = 128;
 // Up to this many bytes, a thread's whole share of the im2col matrix is one tile when the weights
 // are larger than kWholeShareWeightBytes (about half of L2): with few output pixels and a large
-// K x N (ResNet's layer4, 2.4 MB) the GEMM then streams its weights once, not per 32 rows. Smaller
-// weights stay in L2 anyway, and 32-row tiles keep A in L1 while every column panel reads it
+// K x N (ResNet's layer4, 2.4 MB) the GEMM then streams its weights once, not per tile. Smaller
+// weights stay in L2 anyway, and tiles keep A in cache while every column panel reads it
 // (measured with AMX, 2 threads: layer2.0's stride-2 3x3, 147 KB of weights, 0.078 -> 0.062 ms;
 // layer3's 3x3, 590 KB, 0.072 -> 0.061 ms). A single column panel reads A once: whole share then too
 // (fewer, longer kernel calls; MobileNetV2's 32-channel stem).
@@ -53,9 +56,25 @@ constexpr int64_t kColumnSplitWeightBytes = 768 * 1024;
 // ... or with fewer rows than this per thread, where a row share is less than one AMX row block
 // (MobileNetV2's 7x7 layers, 49 rows: 2 threads 1.01 ms splitting rows, 0.94-0.96 splitting columns).
 constexpr int64_t kRowSplitMinRows = 32;
-// Rows per claimable block of a 1x1 conv's GEMM (a multiple of every kernel's row tile).
-constexpr int64_t kRowBlock = 96;
+// Rows per claimable block of a 1x1 conv's GEMM, at most about (RowBlocks). 32-row blocks measured
+// slower: each call streams the weights again.
+constexpr int64_t kRowBlockRows = 96;
 size_t round64(size_t v) { return (v + 63) / 64 * 64; }
+
+// m GEMM rows cut into `count` blocks of whole kernel row tiles (`unit` rows each), as many blocks
+// as a multiple of the threads: each thread's home share of blocks (ThreadPool) then holds the same
+// number of row tiles, +-1. (With fixed-size blocks, ResNet-50's 196-row layers split 128 vs 68
+// rows before the other thread could take a block.)
+struct RowBlocks {
+  int64_t unit = 1, units = 0, count = 0;
+  RowBlocks(int64_t m, int64_t target_rows, int64_t row_tile, int parts)
+      : unit(std::max<int64_t>(row_tile, 1)), units((m + unit - 1) / unit) {
+    const int64_t wanted = (m + target_rows - 1) / std::max<int64_t>(target_rows, 1);
+    count = std::max<int64_t>(1, std::min(units, (wanted + parts - 1) / parts * parts));
+  }
+  int64_t begin(int64_t block, int64_t m) const { return std::min(m, block * units / count * unit); }
+  int64_t max_rows() const { return (units + count - 1) / count * unit; }
+};
 
 class ConvKernel : public Kernel {
  public:
@@ -157,8 +176,8 @@ class ConvKernel : public Kernel {
       // run() splits into pool.threads() parts: `threads`, or 1 for a node the plan runs serially.
       const int64_t m = (*out[0])[0] * (*out[0])[2] * (*out[0])[3];
       const int parts = std::max(threads, 1);
-      size_t bytes = std::max(int8_part_bytes(im2col_tile_rows(m, 1)),
-                              int8_part_bytes(im2col_tile_rows(m, parts)) * static_cast<size_t>(parts));
+      size_t bytes = std::max(int8_part_bytes(im2col_tiles(m, 1).max_rows()),
+                              int8_part_bytes(im2col_tiles(m, parts).max_rows()) * static_cast<size_t>(parts));
       if (split_columns(m, parts)) bytes = std::max(bytes, int8_part_bytes(m) * static_cast<size_t>(parts));
       return bytes;
     }
@@ -285,7 +304,11 @@ class ConvKernel : public Kernel {
            (out_c_ * gemm_k_ >= kColumnSplitWeightBytes || m < kRowSplitMinRows * parts) &&
            (pointwise() || m * gemm_k_ <= kIm2colWholeBytes);
   }
-  // Output pixels per im2col tile for m pixels split over `parts`.
+  // The im2col tiles of m output pixels split over `parts`.
+  RowBlocks im2col_tiles(int64_t m, int parts) const {
+    return RowBlocks(m, im2col_tile_rows(m, parts), gemm_q8_.row_tile(), parts);
+  }
+  // Output pixels per im2col tile for m pixels split over `parts`, at most about.
   int64_t im2col_tile_rows(int64_t m, int parts) const {
     const int64_t share = (m + parts - 1) / parts;
     const bool whole = share * gemm_k_ <= kIm2colWholeBytes &&
@@ -332,7 +355,8 @@ class ConvKernel : public Kernel {
                      ThreadPool& pool) const {
     const int64_t m = g.batch * g.out_h * g.out_w, n = g.out_c;
     const int parts = pool.threads();
-    const int64_t tile_rows = im2col_tile_rows(m, parts);
+    const RowBlocks tiles = im2col_tiles(m, parts);
+    const int64_t tile_rows = tiles.max_rows();
     const size_t part_bytes = int8_part_bytes(tile_rows);
     const size_t gemm_bytes = round64(gemm_q8_.scratch_bytes());
     const size_t im2col_bytes = pointwise() ? 0 : round64(static_cast<size_t>(tile_rows * gemm_k_));
@@ -360,8 +384,9 @@ class ConvKernel : public Kernel {
     // finishes early takes the rest of the other's share, and scratch follows the thread.
     auto scratch_of = [&](ThreadPool& tp) { return sbase + static_cast<size_t>(tp.this_thread()) * part_bytes; };
     if (pointwise() && (!rp || gemm_q8_.fuses_residual())) {  // the JIT adds R in its epilogue
-      pool.parallel_for((m + kRowBlock - 1) / kRowBlock, [&](int64_t b, int64_t e) {
-        gemm_q8_.run(m, xp, gemm_k_, yp, n, b * kRowBlock, std::min(m, e * kRowBlock), scratch_of(pool), rp, n);
+      const RowBlocks blocks(m, kRowBlockRows, gemm_q8_.row_tile(), parts);
+      pool.parallel_for(blocks.count, [&](int64_t b, int64_t e) {
+        gemm_q8_.run(m, xp, gemm_k_, yp, n, blocks.begin(b, m), blocks.begin(e, m), scratch_of(pool), rp, n);
       });
       return;
     }
@@ -378,14 +403,13 @@ class ConvKernel : public Kernel {
       });
       return;
     }
-    const int64_t tiles = (m + tile_rows - 1) / tile_rows;
     const uint8_t zp = static_cast<uint8_t>(x_zero_point_);
-    pool.parallel_for(tiles, [&](int64_t b, int64_t e) {
+    pool.parallel_for(tiles.count, [&](int64_t b, int64_t e) {
       uint8_t* part = scratch_of(pool);
       uint8_t* tile = part + gemm_bytes;
       uint8_t* ytile = tile + im2col_bytes;
       for (int64_t t = b; t < e; ++t) {
-        const int64_t m0 = t * tile_rows, rows = std::min(tile_rows, m - m0);
+        const int64_t m0 = tiles.begin(t, m), rows = tiles.begin(t + 1, m) - m0;
         im2col_u8(g, xp, zp, m0, rows, tile);
         if (!rp || gemm_q8_.fuses_residual()) {
           gemm_q8_.run(rows, tile, gemm_k_, yp + m0 * n, n, 0, rows, part, rp ? rp + m0 * n : nullptr, n);

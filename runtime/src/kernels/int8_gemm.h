@@ -49,6 +49,9 @@ class Int8Gemm {
       q8::qu8s8_gemm_run(hwy_, m, a, lda, y, ldy, row_begin, row_end, scratch);
   }
 
+  // Rows per kernel call of the JIT kernel (1 for the Highway kernel, which tiles rows itself).
+  int64_t row_tile() const { return jit_ ? jit_->mr : 1; }
+
   // Column panels the result can be split into (1: no column split; the Highway kernel).
   int64_t column_panels() const { return jit_ ? qu8s8_gemm_column_panels(*jit_) : 1; }
 
