@@ -111,6 +111,52 @@ TEST(ResidualFusion, FusedBytesEqualUnfusedOnEveryIsa) {
         << "fused, QINFER_ISA=" << isa << " differs from the unfused reference";
 }
 
+// Threads split an int8 GEMM's rows into blocks and the rows left over by column panels (GemmWork
+// in kernels/conv.cpp): x [1,16,13,15] -> 3x3 (im2col, 195 rows) -> Relu -> 1x1 + Add (fused,
+// 195 rows) -> Relu -> 3x3 stride 2 (56 rows), 96 and 64 channels (several column panels). Every
+// thread count and ISA gives the bytes of the 1-thread reference.
+TEST(ResidualFusion, EveryThreadCountGivesTheSameBytes) {
+  onnx::ModelProto m = testing::empty_model("threads");
+  onnx::GraphProto* g = m.mutable_graph();
+  add_value(g->add_input(), "x", {1, 16, 13, 15});
+  add_value(g->add_output(), "y", {1, 64, 7, 8});
+  conv(g, "x", "c1", 16, 96, 3, 1, 1);
+  add_node(g, "Relu", {"c1"}, "r1");
+  conv(g, "r1", "c2", 96, 96, 1, 1, 0);
+  add_node(g, "Add", {"c2", "r1"}, "s");
+  add_node(g, "Relu", {"s"}, "r2");
+  conv(g, "r2", "y", 96, 64, 3, 2, 1);
+  const std::string dir = testing::temp_dir();
+  testing::save(m, dir + "/threads.onnx");
+  auto sample = [](int64_t batch, int seed) {
+    Tensor x(DType::Float32, {batch, 16, 13, 15});
+    for (int64_t i = 0; i < x.element_count(); ++i)
+      x.data<float>()[i] = std::sin(0.37f * static_cast<float>(i) + static_cast<float>(seed)) * 1.5f;
+    return x;
+  };
+  write_npy(dir + "/calib.npy", sample(4, 1));
+  write_npy(dir + "/x.npy", sample(1, 5));
+  ConvertOptions o;
+  o.onnx_path = dir + "/threads.onnx";
+  o.output_path = dir + "/q.qbin";
+  o.quantize = true;
+  o.calib_path = dir + "/calib.npy";
+  convert(o);
+  const auto run = [&](const std::string& isa, int threads) {
+    const std::string out = dir + "/y_" + (isa.empty() ? "default" : isa) + std::to_string(threads) + ".npy";
+    const auto r = testing::run_command("QINFER_ISA=" + isa + " " + testing::tool("qrun") + " " + o.output_path +
+                                        " --input " + dir + "/x.npy --threads " + std::to_string(threads) +
+                                        " --output " + out);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return testing::read_text(out);
+  };
+  const std::string want = run("ref", 1);
+  ASSERT_FALSE(want.empty());
+  for (const char* isa : {"", "avx512vnni", "avx2", "hwy"})
+    for (int threads : {1, 2, 3, 4, 5})
+      EXPECT_TRUE(run(isa, threads) == want) << "QINFER_ISA=" << isa << " with " << threads << " threads";
+}
+
 }  // namespace
 
 }  // namespace qinfer

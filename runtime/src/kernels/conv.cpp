@@ -76,6 +76,45 @@ struct RowBlocks {
   int64_t max_rows() const { return (units + count - 1) / count * unit; }
 };
 
+// The work items of an int8 GEMM of m rows over `parts` threads: RowBlocks over the rows that fill
+// whole row tiles evenly across the threads, and the rows left over (fewer than `parts` row tiles)
+// split by column panels: each thread computes all of them for its share of the output channels.
+// So no thread has a row tile more than the other (ResNet-50's 196-row layer3 at 2 threads: 96 rows
+// each plus the last 4 rows x half the channels; 96 vs 100 rows before, a 4-row AMX call costing
+// nearly as much as a 32-row one). Items are ordered thread by thread, so thread t's home range
+// ends with its share of the leftover rows.
+struct GemmWork {
+  struct Item {
+    int64_t row_begin, row_end, panel_begin, panel_end;
+  };
+  // split_leftover: whether column panels may be split (a JIT GEMM, fused Add included).
+  GemmWork(int64_t m, int64_t target_rows, int64_t row_tile, int parts, int64_t panels, bool split_leftover)
+      : m_(m), panels_(panels), parts_(parts), main_rows_(m), blocks_(m, target_rows, row_tile, parts) {
+    const int64_t unit = blocks_.unit, main_units = m / unit / parts * parts;
+    if (split_leftover && parts > 1 && panels >= parts && main_units > 0 && main_units * unit < m) {
+      main_rows_ = main_units * unit;
+      blocks_ = RowBlocks(main_rows_, target_rows, row_tile, parts);  // count: a multiple of parts
+      per_thread_ = blocks_.count / parts;
+    }
+  }
+  int64_t count() const { return per_thread_ ? blocks_.count + parts_ : blocks_.count; }
+  Item item(int64_t i) const {
+    if (!per_thread_) return {blocks_.begin(i, m_), blocks_.begin(i + 1, m_), 0, panels_};
+    const int64_t t = i / (per_thread_ + 1), j = i % (per_thread_ + 1);
+    if (j == per_thread_) return {main_rows_, m_, panels_ * t / parts_, panels_ * (t + 1) / parts_};
+    const int64_t block = t * per_thread_ + j;
+    return {blocks_.begin(block, main_rows_), blocks_.begin(block + 1, main_rows_), 0, panels_};
+  }
+  int64_t max_rows() const { return std::max(blocks_.max_rows(), m_ - main_rows_); }
+
+ private:
+  int64_t m_, panels_;
+  int parts_;
+  int64_t main_rows_;
+  RowBlocks blocks_;
+  int64_t per_thread_ = 0;  // row blocks per thread when the leftover rows are split by columns
+};
+
 class ConvKernel : public Kernel {
  public:
   ConvKernel(const Model& model, const NodeDesc& node) : check_(model, node) {
@@ -305,9 +344,13 @@ class ConvKernel : public Kernel {
            (pointwise() || m * gemm_k_ <= kIm2colWholeBytes);
   }
   // The im2col tiles of m output pixels split over `parts`.
-  RowBlocks im2col_tiles(int64_t m, int parts) const {
-    return RowBlocks(m, im2col_tile_rows(m, parts), gemm_q8_.row_tile(), parts);
+  GemmWork im2col_tiles(int64_t m, int parts) const {
+    return GemmWork(m, im2col_tile_rows(m, parts), gemm_q8_.row_tile(), parts, gemm_q8_.column_panels(),
+                    split_leftover_columns());
   }
+  // Whether GemmWork may split leftover rows by column panels: the Highway kernel has one panel,
+  // and an Add applied after the GEMM (not fused into it) takes whole rows.
+  bool split_leftover_columns() const { return !fused_add_ || gemm_q8_.fuses_residual(); }
   // Output pixels per im2col tile for m pixels split over `parts`, at most about.
   int64_t im2col_tile_rows(int64_t m, int parts) const {
     const int64_t share = (m + parts - 1) / parts;
@@ -355,7 +398,7 @@ class ConvKernel : public Kernel {
                      ThreadPool& pool) const {
     const int64_t m = g.batch * g.out_h * g.out_w, n = g.out_c;
     const int parts = pool.threads();
-    const RowBlocks tiles = im2col_tiles(m, parts);
+    const GemmWork tiles = im2col_tiles(m, parts);
     const int64_t tile_rows = tiles.max_rows();
     const size_t part_bytes = int8_part_bytes(tile_rows);
     const size_t gemm_bytes = round64(gemm_q8_.scratch_bytes());
@@ -384,9 +427,13 @@ class ConvKernel : public Kernel {
     // finishes early takes the rest of the other's share, and scratch follows the thread.
     auto scratch_of = [&](ThreadPool& tp) { return sbase + static_cast<size_t>(tp.this_thread()) * part_bytes; };
     if (pointwise() && (!rp || gemm_q8_.fuses_residual())) {  // the JIT adds R in its epilogue
-      const RowBlocks blocks(m, kRowBlockRows, gemm_q8_.row_tile(), parts);
-      pool.parallel_for(blocks.count, [&](int64_t b, int64_t e) {
-        gemm_q8_.run(m, xp, gemm_k_, yp, n, blocks.begin(b, m), blocks.begin(e, m), scratch_of(pool), rp, n);
+      const GemmWork blocks(m, kRowBlockRows, gemm_q8_.row_tile(), parts, gemm_q8_.column_panels(), true);
+      pool.parallel_for(blocks.count(), [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+          const GemmWork::Item w = blocks.item(i);
+          gemm_q8_.run_panels(m, xp, gemm_k_, yp, n, w.row_begin, w.row_end, w.panel_begin, w.panel_end,
+                              scratch_of(pool), rp, n);
+        }
       });
       return;
     }
@@ -404,15 +451,17 @@ class ConvKernel : public Kernel {
       return;
     }
     const uint8_t zp = static_cast<uint8_t>(x_zero_point_);
-    pool.parallel_for(tiles.count, [&](int64_t b, int64_t e) {
+    pool.parallel_for(tiles.count(), [&](int64_t b, int64_t e) {
       uint8_t* part = scratch_of(pool);
       uint8_t* tile = part + gemm_bytes;
       uint8_t* ytile = tile + im2col_bytes;
       for (int64_t t = b; t < e; ++t) {
-        const int64_t m0 = tiles.begin(t, m), rows = tiles.begin(t + 1, m) - m0;
+        const GemmWork::Item w = tiles.item(t);
+        const int64_t m0 = w.row_begin, rows = w.row_end - m0;
         im2col_u8(g, xp, zp, m0, rows, tile);
         if (!rp || gemm_q8_.fuses_residual()) {
-          gemm_q8_.run(rows, tile, gemm_k_, yp + m0 * n, n, 0, rows, part, rp ? rp + m0 * n : nullptr, n);
+          gemm_q8_.run_panels(rows, tile, gemm_k_, yp + m0 * n, n, 0, rows, w.panel_begin, w.panel_end, part,
+                              rp ? rp + m0 * n : nullptr, n);
           continue;
         }
         gemm_q8_.run(rows, tile, gemm_k_, ytile, n, 0, rows, part);
