@@ -70,6 +70,19 @@ Tensor input(int64_t batch, int seed) {
   return x;
 }
 
+// Saves `model` and `calib` in `dir` and converts them to int8: the qbin's path.
+std::string convert_int8(const onnx::ModelProto& model, const Tensor& calib, const std::string& dir) {
+  testing::save(model, dir + "/model.onnx");
+  write_npy(dir + "/calib.npy", calib);
+  ConvertOptions o;
+  o.onnx_path = dir + "/model.onnx";
+  o.output_path = dir + "/q.qbin";
+  o.quantize = true;
+  o.calib_path = dir + "/calib.npy";
+  convert(o);
+  return o.output_path;
+}
+
 int count(const std::string& text, const std::string& what) {
   int n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
@@ -78,17 +91,10 @@ int count(const std::string& text, const std::string& what) {
 
 TEST(ResidualFusion, FusedBytesEqualUnfusedOnEveryIsa) {
   const std::string dir = testing::temp_dir();
-  testing::save(residual_model(), dir + "/residual.onnx");
-  write_npy(dir + "/calib.npy", input(4, 1));
+  const std::string qbin = convert_int8(residual_model(), input(4, 1), dir);
   write_npy(dir + "/x.npy", input(2, 7));
-  ConvertOptions o;
-  o.onnx_path = dir + "/residual.onnx";
-  o.output_path = dir + "/q.qbin";
-  o.quantize = true;
-  o.calib_path = dir + "/calib.npy";
-  convert(o);
 
-  const std::string qrun = testing::tool("qrun") + " " + o.output_path + " --input " + dir + "/x.npy";
+  const std::string qrun = testing::tool("qrun") + " " + qbin + " --input " + dir + "/x.npy";
   const auto profile = testing::run_command(qrun + " --profile --repeat 1");
   ASSERT_EQ(profile.exit_code, 0) << profile.output;
   EXPECT_EQ(count(profile.output, "d_node+s1_node"), 1) << profile.output;
@@ -126,27 +132,19 @@ TEST(ResidualFusion, EveryThreadCountGivesTheSameBytes) {
   add_node(g, "Add", {"c2", "r1"}, "s");
   add_node(g, "Relu", {"s"}, "r2");
   conv(g, "r2", "y", 96, 64, 3, 2, 1);
-  const std::string dir = testing::temp_dir();
-  testing::save(m, dir + "/threads.onnx");
   auto sample = [](int64_t batch, int seed) {
     Tensor x(DType::Float32, {batch, 16, 13, 15});
     for (int64_t i = 0; i < x.element_count(); ++i)
       x.data<float>()[i] = std::sin(0.37f * static_cast<float>(i) + static_cast<float>(seed)) * 1.5f;
     return x;
   };
-  write_npy(dir + "/calib.npy", sample(4, 1));
+  const std::string dir = testing::temp_dir();
+  const std::string qbin = convert_int8(m, sample(4, 1), dir);
   write_npy(dir + "/x.npy", sample(1, 5));
-  ConvertOptions o;
-  o.onnx_path = dir + "/threads.onnx";
-  o.output_path = dir + "/q.qbin";
-  o.quantize = true;
-  o.calib_path = dir + "/calib.npy";
-  convert(o);
   const auto run = [&](const std::string& isa, int threads) {
     const std::string out = dir + "/y_" + (isa.empty() ? "default" : isa) + std::to_string(threads) + ".npy";
-    const auto r = testing::run_command("QINFER_ISA=" + isa + " " + testing::tool("qrun") + " " + o.output_path +
-                                        " --input " + dir + "/x.npy --threads " + std::to_string(threads) +
-                                        " --output " + out);
+    const auto r = testing::run_command("QINFER_ISA=" + isa + " " + testing::tool("qrun") + " " + qbin + " --input " +
+                                        dir + "/x.npy --threads " + std::to_string(threads) + " --output " + out);
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return testing::read_text(out);
   };
