@@ -156,8 +156,10 @@ Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& k
   // Greedy placement, largest first, at the lowest offset free for the whole interval.
   std::vector<size_t> order;
   std::vector<size_t> bytes(tensors.size(), 0);
+  std::vector<bool> graph_input(tensors.size(), false);  // read where the caller holds them (runtime.cpp)
+  for (int t : model.inputs()) graph_input[t] = true;
   for (size_t t = 0; t < tensors.size(); ++t) {
-    if (tensors[t].is_constant() || plan.values[t] || !used[t]) continue;
+    if (tensors[t].is_constant() || plan.values[t] || !used[t] || graph_input[t]) continue;
     bytes[t] = (static_cast<size_t>(element_count(plan.shapes[t])) * dtype_size(tensors[t].dtype) + kAlign - 1) /
                kAlign * kAlign;
     order.push_back(t);

@@ -19,7 +19,7 @@ namespace qinfer {
 
 struct Plan {
   std::vector<Shape> shapes;     // per tensor, logical (ONNX order)
-  std::vector<size_t> offsets;   // per tensor: byte offset in the arena (unused for constants)
+  std::vector<size_t> offsets;   // per tensor: byte offset in the arena (unused for constants and graph inputs)
   size_t scratch_offset = 0;     // kernels' scratch memory (shared: one node runs at a time)
   size_t arena_bytes = 0;
   std::vector<bool> at_plan_time;             // per node: evaluated while planning, skipped by run()

@@ -192,15 +192,16 @@ void Runtime::Impl::run(const Tensor* const* given, std::vector<Tensor>& results
   std::unique_ptr<Arena> arena = take_arena(plan->arena_bytes);
   auto* base = static_cast<uint8_t*>(arena->data.get());
   const auto& tensors = model.tensors();
+  // Graph inputs are read where the caller holds them (64-byte aligned Tensors; kernels never write
+  // their inputs), not copied into the arena: a copy would cost a pass over the input per run, and
+  // the other threads would then read those bytes from the calling thread's cache.
   auto address = [&](int t) -> uint8_t* {
     if (plan->values[t]) return static_cast<uint8_t*>(const_cast<void*>(plan->values[t]->raw_data()));  // plan-time value
-    return tensors[t].is_constant() ? const_cast<uint8_t*>(tensors[t].constant) : base + plan->offsets[t];
+    if (tensors[t].is_constant()) return const_cast<uint8_t*>(tensors[t].constant);
+    for (size_t i = 0; i < inputs.size(); ++i)
+      if (model.inputs()[i] == t) return static_cast<uint8_t*>(const_cast<void*>(given[i]->raw_data()));
+    return base + plan->offsets[t];
   };
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const Tensor& t = *given[i];
-    if (plan->values[model.inputs()[i]]) continue;  // a value input: the plan holds these very bytes
-    std::memcpy(address(model.inputs()[i]), t.raw_data(), t.byte_size());
-  }
   KernelIO& io = arena->io;
   io.scratch = base + plan->scratch_offset;
   for (size_t n = 0; n < model.nodes().size(); ++n) {
