@@ -40,7 +40,7 @@ ThreadPool::ThreadPool(int threads) : slots_(new Slot[static_cast<size_t>(std::m
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_.store(true);
+    job_.stop.store(true);
   }
   wake_.notify_all();
   for (std::thread& t : workers_) t.join();
@@ -56,13 +56,13 @@ void ThreadPool::run_chunks(int home) {
     for (;;) {
       const uint64_t end = (c >> 16) & 0xFFFF, next = c & 0xFFFF;
       if (next >= end) break;
-      // Success (acquire) also makes job_ and the job sizes of this loop visible; the loop cannot
+      // Success (acquire) also makes the job of this loop visible; the loop cannot
       // end, and so they cannot change, before this chunk is done.
       const uint64_t claimed = own ? c + 1 : c - (uint64_t{1} << 16);
       if (!range.compare_exchange_weak(c, claimed, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
       const int64_t index = static_cast<int64_t>(own ? next : end - 1);
-      const auto part = chunk(job_count_, static_cast<int>(job_chunks_), static_cast<int>(index));
-      if (part.first < part.second) (*job_)(part.first, part.second);
+      const auto part = chunk(job_.count, static_cast<int>(job_.chunks), static_cast<int>(index));
+      if (part.first < part.second) job_.body(part.first, part.second);
       // Only this thread writes its count: a plain add, published by the release store.
       mine.done.store(mine.done.load(std::memory_order_relaxed) + 1, std::memory_order_release);
       c = range.load(std::memory_order_acquire);
@@ -79,9 +79,9 @@ void ThreadPool::parallel_for(int64_t count, LoopBody fn) {
   }
   const int n = threads();
   const int64_t chunks = std::min<int64_t>(count, kMaxChunksPerThread * n);
-  job_ = &fn;
-  job_count_ = count;
-  job_chunks_ = chunks;
+  job_.body = fn;
+  job_.count = count;
+  job_.chunks = chunks;
   const uint64_t loop = static_cast<uint64_t>(++loops_) << 32;
   for (int t = 0; t < n; ++t) {  // thread t's home: chunks [chunks * t / n, chunks * (t + 1) / n)
     const uint64_t begin = static_cast<uint64_t>(chunks * t / n), end = static_cast<uint64_t>(chunks * (t + 1) / n);
@@ -90,7 +90,7 @@ void ThreadPool::parallel_for(int64_t count, LoopBody fn) {
   {
     // Under the mutex so that a worker going to sleep cannot miss the step.
     std::lock_guard<std::mutex> lock(mutex_);
-    generation_.fetch_add(1, std::memory_order_release);
+    job_.generation.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
   run_chunks(0);
@@ -108,7 +108,7 @@ void ThreadPool::parallel_for(int64_t count, LoopBody fn) {
       std::this_thread::yield();  // a worker lost its core: let it run
     }
   }
-  job_ = nullptr;
+  job_.body = LoopBody();
 }
 
 int ThreadPool::this_thread() const { return tl_pool == this ? tl_index : 0; }
@@ -120,17 +120,17 @@ void ThreadPool::worker_loop(int home) {
   for (;;) {
     // Spin for the next loop, then sleep until one comes.
     int spin = 0;
-    while (generation_.load(std::memory_order_acquire) == seen && !stop_.load(std::memory_order_relaxed) &&
+    while (job_.generation.load(std::memory_order_acquire) == seen && !job_.stop.load(std::memory_order_relaxed) &&
            spin < kSpinRounds) {
       QINFER_PAUSE();
       ++spin;
     }
-    if (generation_.load(std::memory_order_acquire) == seen) {
+    if (job_.generation.load(std::memory_order_acquire) == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stop_.load() || generation_.load(std::memory_order_acquire) != seen; });
+      wake_.wait(lock, [&] { return job_.stop.load() || job_.generation.load(std::memory_order_acquire) != seen; });
     }
-    if (stop_.load()) return;
-    seen = generation_.load(std::memory_order_acquire);
+    if (job_.stop.load()) return;
+    seen = job_.generation.load(std::memory_order_acquire);
     run_chunks(home);  // nothing left (a late wake-up) is fine: the caller ran those chunks
   }
 }

@@ -28,14 +28,15 @@ namespace qinfer {
 // allocates nothing (run() makes no heap allocation). Valid only during the call it is passed to.
 class LoopBody {
  public:
+  LoopBody() = default;
   template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, LoopBody>>>
   LoopBody(const F& fn)  // NOLINT: implicit, so that call sites pass lambdas
       : fn_(&fn), call_([](const void* f, int64_t b, int64_t e) { (*static_cast<const F*>(f))(b, e); }) {}
   void operator()(int64_t begin, int64_t end) const { call_(fn_, begin, end); }
 
  private:
-  const void* fn_;
-  void (*call_)(const void*, int64_t, int64_t);
+  const void* fn_ = nullptr;
+  void (*call_)(const void*, int64_t, int64_t) = nullptr;
 };
 
 class ThreadPool {
@@ -73,15 +74,21 @@ class ThreadPool {
 
   std::vector<std::thread> workers_;
   std::unique_ptr<Slot[]> slots_;
+  // The current loop on one cache line: a worker that sees `generation` move finds the loop's
+  // body and sizes without another transfer from the caller's core.
+  struct alignas(64) Job {
+    std::atomic<uint64_t> generation{0};  // one step per loop; workers wait for it to move
+    std::atomic<bool> stop{false};
+    LoopBody body;  // a copy (the caller's lives on its stack), written before the slots publish the loop
+    int64_t count = 0, chunks = 0;
+  };
+
+  Job job_;
   std::mutex busy_;  // held by the thread whose loop the workers are running
   std::mutex mutex_;
   std::condition_variable wake_;
-  const LoopBody* job_ = nullptr;  // written before the slots publish the loop
-  int64_t job_count_ = 0, job_chunks_ = 0;
-  int64_t chunks_done_ = 0;              // the sum of Slot::done once the current loop ended (caller side)
-  std::atomic<uint64_t> generation_{0};  // one step per loop; workers wait for it to move
-  uint32_t loops_ = 0;                   // loop number (caller side, under busy_)
-  std::atomic<bool> stop_{false};
+  int64_t chunks_done_ = 0;  // the sum of Slot::done once the current loop ended (caller side)
+  uint32_t loops_ = 0;       // loop number (caller side, under busy_)
 };
 
 }  // namespace qinfer
