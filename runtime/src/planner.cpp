@@ -165,22 +165,58 @@ Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& k
     order.push_back(t);
   }
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return bytes[a] > bytes[b]; });
-  std::vector<size_t> placed;
-  for (size_t t : order) {
-    std::vector<std::pair<size_t, size_t>> busy;  // [begin, end) of conflicting placements
-    for (size_t p : placed)
-      if (overlap(live[t], live[p])) busy.emplace_back(plan.offsets[p], plan.offsets[p] + bytes[p]);
-    std::sort(busy.begin(), busy.end());
-    size_t offset = 0;
-    for (const auto& [b, e] : busy) {
-      if (offset + bytes[t] <= b) break;
-      offset = std::max(offset, e);
+  // Greedy placement; `centred`: see centred_offset.
+  //
+  // Threads write their share of every tensor: with rows split in halves (2 threads), thread 0
+  // writes the first half of a tensor's bytes. A smaller tensor reusing memory of a larger one
+  // would make a thread write lines the other thread's core holds (measured: 200 KB written after
+  // the other core wrote them takes 12.5 us, after this core 3.4 us). So with threads, a tensor
+  // goes where its midpoint meets the midpoint of one of the largest tensors placed before it,
+  // when that place is free for its whole life and needs no more arena than the lowest free
+  // offset (ResNet-50 at 2 threads: 0.24 MB of such writes per run instead of 2.3 MB, 3.29 ->
+  // 3.25 ms; the arena grows 1.8 -> 2.0 MB). Kept only while the arena stays within 5/4 of the
+  // compact placement's.
+  constexpr size_t kCentringCandidates = 64;
+  auto place = [&](bool centred) {
+    std::vector<size_t> placed;
+    plan.arena_bytes = 0;
+    auto centred_offset = [&](size_t t, size_t lowest, const std::vector<std::pair<size_t, size_t>>& busy) {
+      const size_t limit = std::max(plan.arena_bytes, lowest + bytes[t]);
+      for (size_t i = 0; i < std::min(placed.size(), kCentringCandidates); ++i) {
+        const size_t mid = plan.offsets[placed[i]] + bytes[placed[i]] / 2;
+        if (mid < bytes[t] / 2) continue;
+        const size_t o = (mid - bytes[t] / 2) / kAlign * kAlign;
+        if (o + bytes[t] > limit) continue;
+        bool free = true;
+        for (const auto& [b, e] : busy) free = free && (o + bytes[t] <= b || e <= o);
+        if (free) return o;
+      }
+      return lowest;
+    };
+    for (size_t t : order) {
+      std::vector<std::pair<size_t, size_t>> busy;  // [begin, end) of conflicting placements
+      for (size_t p : placed)
+        if (overlap(live[t], live[p])) busy.emplace_back(plan.offsets[p], plan.offsets[p] + bytes[p]);
+      std::sort(busy.begin(), busy.end());
+      size_t offset = 0;
+      for (const auto& [b, e] : busy) {
+        if (offset + bytes[t] <= b) break;
+        offset = std::max(offset, e);
+      }
+      if (centred) offset = centred_offset(t, offset, busy);
+      if (offset > std::numeric_limits<size_t>::max() / 2 || bytes[t] > std::numeric_limits<size_t>::max() / 2)
+        throw Error(model.source() + ": tensor '" + tensors[t].name + "' does not fit in a 64-bit address space");
+      plan.offsets[t] = offset;
+      plan.arena_bytes = std::max(plan.arena_bytes, offset + bytes[t]);
+      placed.push_back(t);
     }
-    if (offset > std::numeric_limits<size_t>::max() / 2 || bytes[t] > std::numeric_limits<size_t>::max() / 2)
-      throw Error(model.source() + ": tensor '" + tensors[t].name + "' does not fit in a 64-bit address space");
-    plan.offsets[t] = offset;
-    plan.arena_bytes = std::max(plan.arena_bytes, offset + bytes[t]);
-    placed.push_back(t);
+  };
+  place(false);
+  if (threads > 1) {
+    const std::vector<size_t> compact = plan.offsets;
+    const size_t compact_bytes = plan.arena_bytes;
+    place(true);
+    if (plan.arena_bytes > compact_bytes / 4 * 5) plan.offsets = compact, plan.arena_bytes = compact_bytes;
   }
 
   // Small nodes run on the calling thread alone: handing a few microseconds of work to another
