@@ -4,10 +4,10 @@
 //                       ref::conv2d_qs16s8_nhwc whenever packed.fits_int32 (ref::qs16s8_sum_fits_int32):
 //                       it then sums in int32, which is exact; callers use the reference otherwise.
 //   quantize_f32_s16_hwy  float -> int16 (optionally NCHW -> NHWC), bit-identical to ref::quantize_f32_s16.
-// The conv gathers the receptive field of 4 output pixels at a time into a small scratch (padding
-// is 0 because the zero point is 0) as int16 pairs, and multiplies each pair by packed weight pairs
-// of a vector of output channels (pmaddwd on x86, vpdpwssd on AVX-512 VNNI; two int32 products
-// elsewhere). Weights are packed once, independent of the CPU. Never allocate, never throw.
+// The conv gathers the receptive field of 6 (AVX-512) or 4 output pixels at a time into a small
+// scratch (padding is 0 because the zero point is 0) as int16 pairs, and multiplies each pair by
+// packed weight pairs of up to 4 (AVX-512) or 2 vectors of output channels (pmaddwd on x86, vpdpwssd
+// on AVX-512 VNNI; two int32 products elsewhere). Weights are packed once, independent of the CPU. Never allocate, never throw.
 #pragma once
 
 #include <cstddef>
@@ -45,9 +45,11 @@ size_t conv_qs16s8_scratch_bytes(const PackedConvQs16s8& packed);
 void conv_qs16s8_run(const PackedConvQs16s8& packed, const ref::Conv2DGeometry& g, const int16_t* x, uint8_t* y,
                      int64_t row_begin, int64_t row_end, void* scratch);
 
-// float -> int16 with zero point 0 (move None or NchwToNhwc), like ref::quantize_f32_s16.
+// float -> int16 with zero point 0 (move None or NchwToNhwc), like ref::quantize_f32_s16. Only share
+// `part` of `parts` equal shares of the work (elements, or whole pixels when the layout moves), so
+// that threads can split it; the shares together write every output once.
 void quantize_f32_s16_hwy(const float* x, float scale, int16_t* y, const ref::Dims4& dims, ref::LayoutMove move,
-                          int64_t count);
+                          int64_t count, int64_t part = 0, int64_t parts = 1);
 
 // Highway target these kernels dispatch to now, and the targets compiled into them.
 const char* conv_qs16s8_target();

@@ -145,7 +145,7 @@ TEST_P(ConvQs16s8, StemShapeAndExtremes) {
 }
 
 // Quantization of float input to int16, with and without the NCHW -> NHWC move, every span tail,
-// ties, saturation, infinities and NaN.
+// ties, saturation, infinities and NaN, whole and in thread shares.
 TEST_P(ConvQs16s8, QuantizeF32S16) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> u(-3.0f, 3.0f);
@@ -165,6 +165,12 @@ TEST_P(ConvQs16s8, QuantizeF32S16) {
         ref::quantize_f32_s16(d.count(), x.data(), scale, expect.data(), d, move);
         q8::quantize_f32_s16_hwy(x.data(), scale, got.data(), d, move, d.count());
         ASSERT_EQ(got, expect) << "C=" << c << " HW=" << hw << " move=" << int(move) << " on " << q8::conv_qs16s8_target();
+        for (int64_t parts : {2, 3}) {  // thread shares together write every value once
+          std::vector<int16_t> split(x.size(), 7);
+          for (int64_t part = 0; part < parts; ++part)
+            q8::quantize_f32_s16_hwy(x.data(), scale, split.data(), d, move, d.count(), part, parts);
+          ASSERT_EQ(split, expect) << "C=" << c << " HW=" << hw << " move=" << int(move) << " in " << parts << " shares";
+        }
       }
     }
 }

@@ -124,13 +124,9 @@ class QuantizeKernel : public Kernel {
       return;
     }
     const ref::Dims4 d = s.size() == 4 ? dims4(s) : ref::Dims4{};
-    if (int16_out_) {
-      const auto* xp = static_cast<const float*>(io.inputs[0]);
-      auto* yp = static_cast<int16_t*>(io.outputs[0]);
-      if (vector_)
-        q8::quantize_f32_s16_hwy(xp, scale_, yp, d, move_, count);
-      else
-        ref::quantize_f32_s16(count, xp, scale_, yp, d, move_);
+    if (int16_out_ && !vector_) {
+      ref::quantize_f32_s16(count, static_cast<const float*>(io.inputs[0]), scale_, static_cast<int16_t*>(io.outputs[0]),
+                            d, move_);
       return;
     }
     if (vector_) {
@@ -139,7 +135,10 @@ class QuantizeKernel : public Kernel {
       const int64_t parts = count >= kParallelElements ? pool.threads() : 1;
       pool.parallel_for(parts, [&](int64_t b, int64_t e) {
         for (int64_t part = b; part < e; ++part) {
-          if (quantize_)
+          if (int16_out_)
+            q8::quantize_f32_s16_hwy(static_cast<const float*>(io.inputs[0]), scale_,
+                                     static_cast<int16_t*>(io.outputs[0]), d, move_, count, part, parts);
+          else if (quantize_)
             q8::quantize_f32_u8_hwy(static_cast<const float*>(io.inputs[0]), scale_, zero_point_,
                                     static_cast<uint8_t*>(io.outputs[0]), d, move_, count, part, parts);
           else
