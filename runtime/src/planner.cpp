@@ -232,9 +232,12 @@ Plan make_plan(const Model& model, const std::vector<std::unique_ptr<Kernel>>& k
     if (plan.at_plan_time[n]) continue;
     std::vector<const Shape*> in, out;
     for (int t : nodes[n].inputs) in.push_back(t >= 0 ? &plan.shapes[t] : nullptr);
-    int64_t elements = 0;
-    for (int t : nodes[n].outputs) out.push_back(&plan.shapes[t]), elements += element_count(plan.shapes[t]);
-    plan.serial[n] = kernels[n]->macs(in, out) < kParallelMacs && elements < kParallelElements;
+    // Elements written, or read from other nodes' results (a global pooling reads far more).
+    int64_t written = 0, read = 0;
+    for (int t : nodes[n].outputs) out.push_back(&plan.shapes[t]), written += element_count(plan.shapes[t]);
+    for (int t : nodes[n].inputs)
+      if (t >= 0 && !tensors[t].is_constant() && !plan.values[t]) read += element_count(plan.shapes[t]);
+    plan.serial[n] = kernels[n]->macs(in, out) < kParallelMacs && std::max(written, read) < kParallelElements;
   }
 
   // One scratch region after all tensors, as large as the hungriest node needs.

@@ -1,5 +1,6 @@
 // The Highway uint8 NHWC max pooling gives the reference's bytes on every compiled target, over
-// channel counts with every kind of tail, strides, dilations, padding and row ranges.
+// channel counts with every kind of tail, strides, dilations, padding and row ranges; so does the
+// global average pooling.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -43,6 +44,28 @@ TEST_P(PoolQu8Hwy, MaxPoolMatchesReference) {
     ASSERT_EQ(got, want) << "C=" << pc.c << " H=" << pc.h << " W=" << pc.w << " k=" << pc.k << " s=" << pc.stride
                          << " pad=" << pc.pad << " d=" << pc.dilation;
   }
+}
+
+// Global average pooling: channel counts with vector tails, planes of 1 to 300 pixels, zero points,
+// and channel ranges (thread shares) that together give the reference's bytes.
+TEST_P(PoolQu8Hwy, GlobalAveragePoolMatchesReference) {
+  std::mt19937 rng(11);
+  for (int64_t channels : {1, 3, 16, 17, 64, 255, 256, 300, 2048})
+    for (int64_t hw : {1, 7, 49, 300}) {
+      const int64_t batch = 2;
+      std::vector<uint8_t> x(static_cast<size_t>(batch * hw * channels));
+      for (auto& v : x) v = static_cast<uint8_t>(rng() & 255);
+      const int32_t x_zp = static_cast<int32_t>(rng() % 256), y_zp = static_cast<int32_t>(rng() % 256);
+      const float multiplier = 0.9f / static_cast<float>(hw);
+      std::vector<uint8_t> want(static_cast<size_t>(batch * channels), 1), got(want.size(), 2);
+      ref::global_average_pool_u8_nhwc(batch, channels, hw, x.data(), x_zp, multiplier, y_zp, 0, 255, want.data());
+      const int64_t mid = channels / 3;
+      q8::global_average_pool_u8_nhwc_hwy(batch, channels, hw, x.data(), x_zp, multiplier, y_zp, 0, 255, got.data(), 0,
+                                          mid);
+      q8::global_average_pool_u8_nhwc_hwy(batch, channels, hw, x.data(), x_zp, multiplier, y_zp, 0, 255, got.data(),
+                                          mid, channels);
+      ASSERT_EQ(got, want) << "C=" << channels << " HW=" << hw;
+    }
 }
 
 }  // namespace

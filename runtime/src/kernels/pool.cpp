@@ -126,6 +126,8 @@ class GlobalAveragePoolKernel : public Kernel {
     x_zero_point_ = x.quant.zero_point[0];
     y_zero_point_ = y.quant.zero_point[0];
     scale_ratio_ = double(x.quant.scale[0]) / double(y.quant.scale[0]);
+    const char* isa = std::getenv("QINFER_ISA");  // QINFER_ISA=ref keeps the scalar reference
+    vector_ = !(isa && std::strcmp(isa, "ref") == 0);
   }
 
   std::vector<Shape> output_shapes(const std::vector<const Shape*>& in) const override {
@@ -135,7 +137,7 @@ class GlobalAveragePoolKernel : public Kernel {
     return {Shape{x[0], x[1], 1, 1}};
   }
 
-  void run(const KernelIO& io, ThreadPool&) const override {
+  void run(const KernelIO& io, ThreadPool& pool) const override {
     const Shape& x = *io.input_shapes[0];
     const int64_t hw = x[2] * x[3];
     if (!quantized_) {
@@ -143,13 +145,23 @@ class GlobalAveragePoolKernel : public Kernel {
       return;
     }
     const float multiplier = static_cast<float>(scale_ratio_ / static_cast<double>(hw));
-    ref::global_average_pool_u8_nhwc(x[0], x[1], hw, static_cast<const uint8_t*>(io.inputs[0]), x_zero_point_, multiplier,
-                                     y_zero_point_, 0, 255, static_cast<uint8_t*>(io.outputs[0]));
+    const auto* xp = static_cast<const uint8_t*>(io.inputs[0]);
+    auto* yp = static_cast<uint8_t*>(io.outputs[0]);
+    if (!vector_) {
+      ref::global_average_pool_u8_nhwc(x[0], x[1], hw, xp, x_zero_point_, multiplier, y_zero_point_, 0, 255, yp);
+      return;
+    }
+    // Threads take blocks of channels (ResNet-50's 7x7x2048: 32 blocks).
+    pool.parallel_for((x[1] + kChannelBlock - 1) / kChannelBlock, [&](int64_t b, int64_t e) {
+      q8::global_average_pool_u8_nhwc_hwy(x[0], x[1], hw, xp, x_zero_point_, multiplier, y_zero_point_, 0, 255, yp,
+                                          b * kChannelBlock, std::min(x[1], e * kChannelBlock));
+    });
   }
 
  private:
+  static constexpr int64_t kChannelBlock = 64;
   NodeCheck check_;
-  bool quantized_ = false;
+  bool quantized_ = false, vector_ = false;
   int32_t x_zero_point_ = 0, y_zero_point_ = 0;
   double scale_ratio_ = 1.0;
 };
