@@ -50,10 +50,24 @@ HWY_INLINE void ZeroS16(int64_t n, int16_t* HWY_RESTRICT dst) {
 
 // The receptive field of output pixel `pixel` (index into batch * out_h * out_w) for group `grp`,
 // as k int16 values in OHWI weight order (ky, kx, ic), 0 in padding, then one more 0 when k is odd.
+// The pixel's position (n, oy, ox): the caller steps it along instead of dividing per pixel.
+struct PixelPos {
+  int64_t n, oy, ox;
+  PixelPos(const ref::Conv2DGeometry& g, int64_t pixel)
+      : n(pixel / (g.out_w * g.out_h)), oy(pixel / g.out_w % g.out_h), ox(pixel % g.out_w) {}
+  void next(const ref::Conv2DGeometry& g) {
+    if (++ox < g.out_w) return;
+    ox = 0;
+    if (++oy < g.out_h) return;
+    oy = 0;
+    ++n;
+  }
+};
+
 void Qs16GatherPixel(const PackedConvQs16s8& p, const ref::Conv2DGeometry& g, const int16_t* HWY_RESTRICT x,
-                     int64_t pixel, int64_t grp, int16_t* HWY_RESTRICT dst) {
+                     const PixelPos& pos, int64_t grp, int16_t* HWY_RESTRICT dst) {
   const int64_t icg = g.in_c / g.groups;
-  const int64_t ox = pixel % g.out_w, oy = (pixel / g.out_w) % g.out_h, n = pixel / (g.out_w * g.out_h);
+  const int64_t ox = pos.ox, oy = pos.oy, n = pos.n;
   const int64_t ix0 = ox * g.stride_w - g.pad_left;
   // One kernel row's kw * ic values are contiguous in NHWC when the row is inside and not dilated.
   const bool row_contiguous = g.groups == 1 && g.dilation_w == 1 && ix0 >= 0 && ix0 + g.kernel_w <= g.in_w;
@@ -156,10 +170,12 @@ void Qs16ConvRun(const PackedConvQs16s8& p, const ref::Conv2DGeometry& g, const 
   auto* xs = static_cast<int16_t*>(scratch);
   const int64_t stride = 2 * p.kpairs, ocg = g.out_c / g.groups;
   const int64_t end = row_end * g.out_w;
+  PixelPos block_pos(g, row_begin * g.out_w);
   for (int64_t pixel = row_begin * g.out_w; pixel < end; pixel += kPixelsPerBlock) {
     const int64_t count = std::min(kPixelsPerBlock, end - pixel);
     for (int64_t grp = 0; grp < g.groups; ++grp) {
-      for (int64_t r = 0; r < count; ++r) Qs16GatherPixel(p, g, x, pixel + r, grp, xs + r * stride);
+      PixelPos pos = block_pos;
+      for (int64_t r = 0; r < count; ++r, pos.next(g)) Qs16GatherPixel(p, g, x, pos, grp, xs + r * stride);
       if (count == kPixelsPerBlock) {
         uint8_t* out[kPixelsPerBlock];
         for (int64_t r = 0; r < kPixelsPerBlock; ++r) out[r] = y + (pixel + r) * g.out_c + grp * ocg;
@@ -171,6 +187,7 @@ void Qs16ConvRun(const PackedConvQs16s8& p, const ref::Conv2DGeometry& g, const 
         }
       }
     }
+    for (int64_t r = 0; r < count; ++r) block_pos.next(g);
   }
 }
 
