@@ -78,7 +78,7 @@ void ThreadPool::parallel_for(int64_t count, LoopBody fn) {
     return;
   }
   const int n = threads();
-  const int64_t chunks = std::min<int64_t>(count, kMaxChunksPerThread * n);
+  const int64_t chunks = std::min<int64_t>({count, kMaxChunksPerThread * n, 0xFFFF});  // 16-bit range fields
   job_.body = fn;
   job_.count = count;
   job_.chunks = chunks;
