@@ -62,6 +62,15 @@ GemmQu8s8Config GemmQu8s8Config::init(Isa isa, int mr, int nr, int64_t k, int64_
   return c;
 }
 
+bool GemmQu8s8Config::pack_clamp_fits() const {
+  if (residual) return false;
+  switch (isa) {
+    case Isa::kAvx512Vnni: return mr * vectors() + 5 <= 32;
+    case Isa::kAmx: return 8 * vectors() + 5 <= 32;  // its epilogue holds 8 rows at a time
+    default: return false;
+  }
+}
+
 std::string GemmQu8s8Config::kernel_name() const {
   const char* kind = layout() == WeightLayout::kC4Xw16 ? "qu8s8_gemm_xw_minmax_fp32_" : "qu8s8_gemm_minmax_fp32_";
   std::string name = kind + std::string(residual ? "addqu8_" : "") + std::to_string(mr) + "x" + std::to_string(nr) +
@@ -71,7 +80,7 @@ std::string GemmQu8s8Config::kernel_name() const {
 }
 
 std::string GemmQu8s8Config::code_name() const {
-  return kernel_name() + "_k" + std::to_string(k) + "_nt" + std::to_string(n_tail);
+  return kernel_name() + "_k" + std::to_string(k) + "_nt" + std::to_string(n_tail) + (pack_clamp ? "_pc" : "");
 }
 
 void pack_gemm_qu8s8_weights(const GemmQu8s8Config& cfg, const int8_t* b, const int32_t* bias,

@@ -40,6 +40,7 @@ struct GemmQu8s8Args {
   // them (vcvtps2dq alone would turn +huge into INT32_MIN); see gemm_qu8s8_generator.cpp.
   float lo = 0.0f, hi = 0.0f;
   int32_t y_zero_point = 0;
+  int32_t y_min = 0, y_max = 255;  // the output clamp itself (pack_clamp kernels read the low bytes)
   // Residual kernels only: Y = add(requantized GEMM value, R) with R[r, n] = residual[r * ld_residual
   // + n] (exactly N bytes per row are read); the GEMM value never reaches memory.
   const uint8_t* residual = nullptr;
@@ -70,6 +71,10 @@ struct GemmQu8s8Config {
   int n_tail = 0;          // channels of the tail panel, 0..nr-1 (0: no tail panel)
   bool vnni_evex = false;  // test hook: the AVX-VNNI kernel with EVEX-encoded vpdpbusd (runs on AVX512-VNNI)
   bool residual = false;   // fused residual Add in the epilogue (GemmQu8s8Args::residual, ::add)
+  // AVX-512 and AMX epilogue without the float clamp: set when round(acc * multiplier) provably
+  // fits int32 for every input and the output zero point is 0..255, so saturating packs and byte
+  // min/max give the reference's bytes (pack_qu8s8_gemm decides; gemm_qu8s8_generator.cpp).
+  bool pack_clamp = false;
 
   // Default tile of a variant (chosen by measurement, perf/bench/README.md).
   static void default_tile(Isa isa, int* mr, int* nr);
@@ -78,6 +83,10 @@ struct GemmQu8s8Config {
   static void tile_for(Isa isa, int64_t n, int* mr, int* nr);
   // A kernel configuration; empty error when the tile fits the variant's registers.
   static GemmQu8s8Config init(Isa isa, int mr, int nr, int64_t k, int64_t n, bool vnni_evex, std::string* error);
+
+  // Whether the tile has the registers and the epilogue for pack_clamp (AVX-512 VNNI and AMX
+  // without a residual Add; one more vector register than the float clamp epilogue).
+  bool pack_clamp_fits() const;
 
   WeightLayout layout() const { return isa == Isa::kAvx2 ? WeightLayout::kC4Xw16 : WeightLayout::kC4; }
   bool amx() const { return isa == Isa::kAmx; }
@@ -100,7 +109,7 @@ struct GemmQu8s8Config {
 
   bool operator==(const GemmQu8s8Config& o) const {
     return isa == o.isa && mr == o.mr && nr == o.nr && k == o.k && n_tail == o.n_tail && vnni_evex == o.vnni_evex &&
-           residual == o.residual;
+           residual == o.residual && pack_clamp == o.pack_clamp;
   }
 };
 

@@ -135,6 +135,7 @@ void GemmQu8s8Generator::compute_panel(int nv, int n_valid) {
 // point), so float(a - za) * ma + float(b - zb) * mb is formed from it directly, then clamped,
 // rounded and offset like the requantization above (the same argument covers huge and NaN sums).
 void GemmQu8s8Generator::epilogue_begin(int n_valid) {
+  if (cfg_.pack_clamp) return pack_epilogue_begin(n_valid);
   const int ff = first_free_vreg();
   // `zp` holds the zero point, or in residual kernels R's widened bytes.
   const Xmm lo = vreg(ff), hi = vreg(ff + 1), zp = vreg(ff + 2);
@@ -157,6 +158,7 @@ void GemmQu8s8Generator::epilogue_begin(int n_valid) {
 }
 
 void GemmQu8s8Generator::epilogue_rows(int r0, int r1, int nv, int n_valid, int64_t mult_disp) {
+  if (cfg_.pack_clamp) return pack_epilogue_rows(r0, r1, nv, n_valid, mult_disp);
   const int ff = first_free_vreg();
   const Xmm lo = vreg(ff), hi = vreg(ff + 1), zp = vreg(ff + 2), scratch = vreg(ff + 3);
   for (int r = r0; r < r1; ++r) {
@@ -178,6 +180,63 @@ void GemmQu8s8Generator::epilogue_rows(int r0, int r1, int nv, int n_valid, int6
       add(reg_yrow, reg_ldy);
       if (cfg_.residual) add(reg_rrow, ptr[reg_args + ARG(ld_residual)]);
     }
+  }
+}
+
+// The pack_clamp epilogue (AVX-512 and AMX, no residual): when round(float(acc) * multiplier)
+// provably fits int32 (checked at pack time), vcvtps2dq is exact without the float clamp, and
+//   clamp(r + zp, y_min, y_max) = min(max(u8sat(int16sat(int16sat(r) + zp)), y_min), y_max)
+// for zp in 0..255 and 0 <= y_min <= y_max <= 255: a value saturated to int16 stays beyond the
+// byte range after adding zp. Four vectors of a row become one: vpackssdw, vpaddsw, vpackuswb
+// (which interleave 4-lane quarters of the vectors), one vpermd back to column order, and the
+// byte clamp on 64 outputs at once. About half the uops of the per-vector float clamp epilogue.
+void GemmQu8s8Generator::pack_epilogue_begin(int n_valid) {
+  const int ff = first_free_vreg();
+  const Zmm lo(ff), hi(ff + 1), zp(ff + 2), order(ff + 4);
+  vpbroadcastb(lo, byte[reg_args + ARG(y_min)]);
+  vpbroadcastb(hi, byte[reg_args + ARG(y_max)]);
+  vpbroadcastw(zp, word[reg_args + ARG(y_zero_point)]);
+  // vpermd indices: output dword d (columns 4d..4d+3) is quarter d % 4 of vector d / 4, which the
+  // packs left at dword 4 * (d % 4) + d / 4.
+  mov(rax, 0x0D0905010C080400ull);
+  vmovq(Xmm(order.getIdx()), rax);
+  mov(rax, 0x0F0B07030E0A0602ull);
+  vpinsrq(Xmm(order.getIdx()), Xmm(order.getIdx()), rax, 1);
+  vpmovzxbd(order, Xmm(order.getIdx()));
+  if (n_valid != 16 && n_valid != 32 && n_valid != 64) {
+    mov(rax, (uint64_t{1} << n_valid) - 1);  // n_valid < 64: the panel's valid bytes of a row
+    kmovq(k5, rax);
+  }
+  mov(reg_yrow, reg_y);
+}
+
+void GemmQu8s8Generator::pack_epilogue_rows(int r0, int r1, int nv, int n_valid, int64_t mult_disp) {
+  const int ff = first_free_vreg();
+  const Zmm lo(ff), hi(ff + 1), zp(ff + 2), order(ff + 4);
+  for (int r = r0; r < r1; ++r) {
+    for (int v = 0; v < nv; ++v) {
+      const Zmm a(acc(r - r0, v).getIdx());
+      vcvtdq2ps(a, a);
+      vmulps(a, a, ptr[at(reg_w, mult_disp + v * vector_bytes())]);
+      vcvtps2dq(a, a);
+    }
+    auto vec = [&](int v) { return Zmm(acc(r - r0, std::min(v, nv - 1)).getIdx()); };
+    const Zmm x01 = vec(0), x23 = vec(2);
+    vpackssdw(x01, x01, vec(1));
+    vpaddsw(x01, x01, zp);
+    if (nv > 2) {
+      vpackssdw(x23, x23, vec(3));
+      vpaddsw(x23, x23, zp);
+    }
+    vpackuswb(x01, x01, nv > 2 ? x23 : x01);
+    vpermd(x01, order, x01);
+    vpmaxub(x01, x01, lo);
+    vpminub(x01, x01, hi);
+    if (n_valid == 64) vmovdqu8(zword[reg_yrow], x01);
+    else if (n_valid == 32) vmovdqu8(yword[reg_yrow], Ymm(x01.getIdx()));
+    else if (n_valid == 16) vmovdqu8(xword[reg_yrow], Xmm(x01.getIdx()));
+    else vmovdqu8(zword[reg_yrow] | k5, x01);  // k5: the first n_valid bytes (pack_epilogue_begin)
+    if (r + 1 < cfg_.mr) add(reg_yrow, reg_ldy);
   }
 }
 

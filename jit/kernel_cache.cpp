@@ -19,7 +19,7 @@ struct ConfigHash {
   size_t operator()(const GemmQu8s8Config& c) const {
     size_t h = std::hash<int64_t>()(c.k);
     for (int64_t part : {int64_t(c.isa), int64_t(c.mr), int64_t(c.nr), int64_t(c.n_tail), int64_t(c.vnni_evex),
-                          int64_t(c.residual)})
+                          int64_t(c.residual), int64_t(c.pack_clamp)})
       h = h * 1000003u ^ std::hash<int64_t>()(part);
     return h;
   }

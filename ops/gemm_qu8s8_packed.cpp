@@ -66,6 +66,24 @@ void use_reference(PackedQu8s8Gemm& p, const int8_t* b, const int32_t* bias, con
   p.variant = "qu8s8_gemm_minmax_fp32__ref";
 }
 
+// Whether round(float(acc) * multiplier[j]) fits int32 for every A (bytes 0..255) and column j,
+// with room for float rounding: acc = bias[j] + sum_k (a - a_zero_point) * B[j, k] is bounded by
+// |bias[j]| + max|a - a_zero_point| * sum_k |B[j, k]|. Then the kernels may clamp with saturating
+// packs instead of in float (GemmQu8s8Config::pack_clamp); that also needs y_zero_point in 0..255.
+bool requantized_values_fit_int32(const int8_t* b, const int32_t* bias, const float* multiplier, int64_t n,
+                                  int64_t k, int32_t a_zero_point, int32_t y_zero_point) {
+  if (y_zero_point < 0 || y_zero_point > 255) return false;
+  const double max_a = std::max(std::abs(static_cast<double>(a_zero_point)), std::abs(255.0 - a_zero_point));
+  for (int64_t j = 0; j < n; ++j) {
+    if (!std::isfinite(multiplier[j])) return false;
+    int64_t abs_sum = 0;
+    for (int64_t i = 0; i < k; ++i) abs_sum += std::abs(int{b[j * k + i]});
+    const double bound = (bias ? std::abs(static_cast<double>(bias[j])) : 0.0) + max_a * static_cast<double>(abs_sum);
+    if (bound >= 0x1p31 || bound * std::abs(static_cast<double>(multiplier[j])) >= 0x1p30) return false;
+  }
+  return true;
+}
+
 // Packs for `isa`; false (with `why`) when the tile is invalid or a kernel failed to generate.
 bool pack_jit(PackedQu8s8Gemm& p, Isa isa, const Qu8s8GemmOptions& opt, const int8_t* b, const int32_t* bias,
               const float* multiplier, std::string* why) {
@@ -79,10 +97,13 @@ bool pack_jit(PackedQu8s8Gemm& p, Isa isa, const Qu8s8GemmOptions& opt, const in
     *why = "K=" + std::to_string(p.k) + " is too large for one panel";
     return false;
   }
+  jit::GemmQu8s8Config with_epilogue = tile;
+  with_epilogue.residual = opt.residual;
+  with_epilogue.pack_clamp = with_epilogue.pack_clamp_fits() &&
+                             requantized_values_fit_int32(b, bias, multiplier, p.n, p.k, p.a_zero_point, p.y_zero_point);
   for (int rows = 1; rows <= mr; ++rows) {
-    jit::GemmQu8s8Config cfg = tile;
+    jit::GemmQu8s8Config cfg = with_epilogue;
     cfg.mr = rows;
-    cfg.residual = opt.residual;
     p.kernels[rows] = jit::gemm_qu8s8_kernel(cfg, why);
     if (!p.kernels[rows]) return false;
     cfg.n_tail = 0;  // the same kernel without the tail panel (column ranges that end before it)
@@ -100,6 +121,7 @@ bool pack_jit(PackedQu8s8Gemm& p, Isa isa, const Qu8s8GemmOptions& opt, const in
   p.full_panels = p.n / nr;
   p.panel_bytes = tile.panel_bytes();
   p.variant = tile.kernel_name();
+  p.pack_clamp = with_epilogue.pack_clamp;
   return true;
 }
 }  // namespace
@@ -172,6 +194,7 @@ void run_qu8s8_gemm_panels(const PackedQu8s8Gemm& p, int64_t m, const uint8_t* a
   args.ldy = ldy;
   args.lo = p.lo, args.hi = p.hi;
   args.y_zero_point = p.y_zero_point;
+  args.y_min = p.y_min, args.y_max = p.y_max;
   if (p.residual) {
     args.ld_residual = ld_residual;
     args.add = p.residual_consts;

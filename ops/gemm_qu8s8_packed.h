@@ -67,6 +67,7 @@ struct PackedQu8s8Gemm {
   ref::AddQu8Params residual_add{};
   jit::GemmQu8s8Residual residual_consts;              // the same, broadcast for the JIT epilogue
   std::string variant;                                 // kernel name
+  bool pack_clamp = false;  // the kernels clamp with saturating packs (jit::GemmQu8s8Config::pack_clamp)
   std::string fallback_reason;                         // empty unless the request was not honoured
 };
 

@@ -73,6 +73,25 @@ TEST_P(GemmQu8s8, Multipliers) {
     GemmTester().m(17).n(40).k(k).a_zero_point(0).multipliers(Mult::kTies).no_bias().run(variant());
 }
 
+// AVX-512 / AMX kernels clamp with saturating packs when round(acc * multiplier) always fits
+// int32 and the output zero point is 0..255; otherwise (huge, infinite or NaN multipliers, far
+// zero points) with the float clamp. Both must give the reference's bytes.
+TEST_P(GemmQu8s8, PackClampEpilogueOnlyWhenValuesFitInt32) {
+  for (int64_t n : {1, 15, 16, 17, 32, 33, 47, 48, 63, 64, 65, 100, 128}) {
+    GemmTester().m(7).n(n).k(37).expect_pack_clamp(true).run(variant());
+    // Multipliers near 1: rounded values far outside int16, saturated by the packs.
+    GemmTester().m(7).n(n).k(37).multipliers(Mult::kSaturate).y_zero_point(255).expect_pack_clamp(true).run(variant());
+    GemmTester().m(7).n(n).k(37).multipliers(Mult::kSaturate).clamp(3, 250).expect_pack_clamp(true).run(variant());
+    GemmTester().m(6).n(n).k(37).multipliers(Mult::kHuge).expect_pack_clamp(false).run(variant());
+    // Every other multiplier special (0, -0, NaN, +-inf, denormal, FLT_MAX): N = 1 has none.
+    GemmTester().m(6).n(n).k(37).multipliers(Mult::kSpecial).expect_pack_clamp(n == 1).run(variant());
+  }
+  for (int32_t y_zp : {-1, 256, 4000})
+    GemmTester().m(9).n(64).k(20).y_zero_point(y_zp).expect_pack_clamp(false).run(variant());
+  for (int32_t y_zp : {0, 128, 255})
+    GemmTester().m(9).n(64).k(20).y_zero_point(y_zp).clamp(y_zp / 2, 200).expect_pack_clamp(true).run(variant());
+}
+
 TEST_P(GemmQu8s8, NullBias) {
   for (int64_t k : {1, 6, 33, 128}) GemmTester().m(10).n(45).k(k).no_bias().run(variant());
 }

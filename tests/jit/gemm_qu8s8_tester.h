@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -78,6 +79,8 @@ class GemmTester {
     return *this;
   }
   GemmTester& ldr_pad(int64_t v) { ldr_pad_ = v; return *this; }  // ld_residual = N + pad
+  // Checks which epilogue the AVX-512 / AMX kernels got (other variants never take pack_clamp).
+  GemmTester& expect_pack_clamp(bool v) { expect_pack_clamp_ = v; return *this; }
 
   std::string describe() const {
     std::ostringstream s;
@@ -128,6 +131,10 @@ class GemmTester {
     if (n_ > 0 && qu8s8_gemm_isa(packed) != variant.isa) {
       ADD_FAILURE() << where << ": fell back: " << qu8s8_gemm_fallback_reason(packed);
       return;
+    }
+    if (expect_pack_clamp_) {
+      const bool zmm = variant.isa == Isa::kAvx512Vnni || variant.isa == Isa::kAmx;
+      EXPECT_EQ(packed.pack_clamp, zmm && *expect_pack_clamp_) << where << ": epilogue choice";
     }
 
     constexpr uint8_t kSentinel = 0xA7;
@@ -209,6 +216,7 @@ class GemmTester {
   int column_parts_ = 1;
   int mr_ = 0, nr_ = 0;
   uint32_t seed_ = 1;
+  std::optional<bool> expect_pack_clamp_;
   AddKind add_ = AddKind::kNone;
   int32_t r_zp_ = 0, add_zp_ = 0, add_min_ = 0, add_max_ = 255;
   int64_t ldr_pad_ = 0;
