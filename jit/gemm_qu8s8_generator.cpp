@@ -212,14 +212,18 @@ void GemmQu8s8Generator::pack_epilogue_begin(int n_valid) {
 
 void GemmQu8s8Generator::pack_epilogue_rows(int r0, int r1, int nv, int n_valid, int64_t mult_disp) {
   const int ff = first_free_vreg();
-  const Zmm lo(ff), hi(ff + 1), zp(ff + 2), order(ff + 4);
-  for (int r = r0; r < r1; ++r) {
-    for (int v = 0; v < nv; ++v) {
+  const Zmm lo(ff), hi(ff + 1), zp(ff + 2), multiplier(ff + 3), order(ff + 4);
+  // Column by column: each vector's multipliers are loaded once for all rows.
+  for (int v = 0; v < nv; ++v) {
+    vmovaps(multiplier, ptr[at(reg_w, mult_disp + v * vector_bytes())]);
+    for (int r = r0; r < r1; ++r) {
       const Zmm a(acc(r - r0, v).getIdx());
       vcvtdq2ps(a, a);
-      vmulps(a, a, ptr[at(reg_w, mult_disp + v * vector_bytes())]);
+      vmulps(a, a, multiplier);
       vcvtps2dq(a, a);
     }
+  }
+  for (int r = r0; r < r1; ++r) {
     auto vec = [&](int v) { return Zmm(acc(r - r0, std::min(v, nv - 1)).getIdx()); };
     const Zmm x01 = vec(0), x23 = vec(2);
     vpackssdw(x01, x01, vec(1));
