@@ -67,6 +67,8 @@ bool GemmQu8s8Config::pack_clamp_fits() const {
   switch (isa) {
     case Isa::kAvx512Vnni: return mr * vectors() + 5 <= 32;
     case Isa::kAmx: return 8 * vectors() + 5 <= 32;  // its epilogue holds 8 rows at a time
+    case Isa::kAvxVnni:
+    case Isa::kAvx2: return true;  // the same 4 registers as the float clamp epilogue
     default: return false;
   }
 }

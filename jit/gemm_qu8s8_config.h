@@ -71,9 +71,9 @@ struct GemmQu8s8Config {
   int n_tail = 0;          // channels of the tail panel, 0..nr-1 (0: no tail panel)
   bool vnni_evex = false;  // test hook: the AVX-VNNI kernel with EVEX-encoded vpdpbusd (runs on AVX512-VNNI)
   bool residual = false;   // fused residual Add in the epilogue (GemmQu8s8Args::residual, ::add)
-  // AVX-512 and AMX epilogue without the float clamp: set when round(acc * multiplier) provably
-  // fits int32 for every input and the output zero point is 0..255, so saturating packs and byte
-  // min/max give the reference's bytes (pack_qu8s8_gemm decides; gemm_qu8s8_generator.cpp).
+  // Epilogue without the float clamp: set when round(acc * multiplier) provably fits int32 for
+  // every input and the output zero point is 0..255, so saturating packs and byte min/max give
+  // the reference's bytes (pack_qu8s8_gemm decides; gemm_qu8s8_generator.cpp).
   bool pack_clamp = false;
 
   // Default tile of a variant (chosen by measurement, perf/bench/README.md).
@@ -84,8 +84,8 @@ struct GemmQu8s8Config {
   // A kernel configuration; empty error when the tile fits the variant's registers.
   static GemmQu8s8Config init(Isa isa, int mr, int nr, int64_t k, int64_t n, bool vnni_evex, std::string* error);
 
-  // Whether the tile has the registers and the epilogue for pack_clamp (AVX-512 VNNI and AMX
-  // without a residual Add; one more vector register than the float clamp epilogue).
+  // Whether the tile has the registers and the epilogue for pack_clamp (no residual Add; AVX-512
+  // VNNI and AMX use one more vector register than the float clamp epilogue).
   bool pack_clamp_fits() const;
 
   WeightLayout layout() const { return isa == Isa::kAvx2 ? WeightLayout::kC4Xw16 : WeightLayout::kC4; }

@@ -183,14 +183,16 @@ void GemmQu8s8Generator::epilogue_rows(int r0, int r1, int nv, int n_valid, int6
   }
 }
 
-// The pack_clamp epilogue (AVX-512 and AMX, no residual): when round(float(acc) * multiplier)
-// provably fits int32 (checked at pack time), vcvtps2dq is exact without the float clamp, and
+// The pack_clamp epilogue (no residual): when round(float(acc) * multiplier) provably fits int32
+// (checked at pack time), vcvtps2dq is exact without the float clamp, and
 //   clamp(r + zp, y_min, y_max) = min(max(u8sat(int16sat(int16sat(r) + zp)), y_min), y_max)
 // for zp in 0..255 and 0 <= y_min <= y_max <= 255: a value saturated to int16 stays beyond the
-// byte range after adding zp. Four vectors of a row become one: vpackssdw, vpaddsw, vpackuswb
-// (which interleave 4-lane quarters of the vectors), one vpermd back to column order, and the
-// byte clamp on 64 outputs at once. About half the uops of the per-vector float clamp epilogue.
+// byte range after adding zp. zmm: four vectors of a row become one with vpackssdw, vpaddsw,
+// vpackuswb (which interleave 4-lane quarters of the vectors) and one vpermd back to column
+// order, then the byte clamp on 64 outputs at once. ymm: pairs of vectors, 16 outputs (below).
+// About half the uops of the per-vector float clamp epilogue.
 void GemmQu8s8Generator::pack_epilogue_begin(int n_valid) {
+  if (!zmm()) return pack_epilogue_begin_ymm();
   const int ff = first_free_vreg();
   const Zmm lo(ff), hi(ff + 1), zp(ff + 2), order(ff + 4);
   vpbroadcastb(lo, byte[reg_args + ARG(y_min)]);
@@ -212,17 +214,19 @@ void GemmQu8s8Generator::pack_epilogue_begin(int n_valid) {
 
 void GemmQu8s8Generator::pack_epilogue_rows(int r0, int r1, int nv, int n_valid, int64_t mult_disp) {
   const int ff = first_free_vreg();
-  const Zmm lo(ff), hi(ff + 1), zp(ff + 2), multiplier(ff + 3), order(ff + 4);
   // Column by column: each vector's multipliers are loaded once for all rows.
+  const Xmm multiplier = vreg(ff + 3);
   for (int v = 0; v < nv; ++v) {
     vmovaps(multiplier, ptr[at(reg_w, mult_disp + v * vector_bytes())]);
     for (int r = r0; r < r1; ++r) {
-      const Zmm a(acc(r - r0, v).getIdx());
+      const Xmm a = acc(r - r0, v);
       vcvtdq2ps(a, a);
       vmulps(a, a, multiplier);
       vcvtps2dq(a, a);
     }
   }
+  if (!zmm()) return pack_rows_ymm(r0, r1, nv, n_valid);
+  const Zmm lo(ff), hi(ff + 1), zp(ff + 2), order(ff + 4);
   for (int r = r0; r < r1; ++r) {
     auto vec = [&](int v) { return Zmm(acc(r - r0, std::min(v, nv - 1)).getIdx()); };
     const Zmm x01 = vec(0), x23 = vec(2);
@@ -242,6 +246,63 @@ void GemmQu8s8Generator::pack_epilogue_rows(int r0, int r1, int nv, int n_valid,
     else vmovdqu8(zword[reg_yrow] | k5, x01);  // k5: the first n_valid bytes (pack_epilogue_begin)
     if (r + 1 < cfg_.mr) add(reg_yrow, reg_ldy);
   }
+}
+
+void GemmQu8s8Generator::pack_epilogue_begin_ymm() {
+  const int ff = first_free_vreg();
+  const Ymm lo(ff), hi(ff + 1), zp(ff + 2);
+  vpbroadcastb(lo, byte[reg_args + ARG(y_min)]);
+  vpbroadcastb(hi, byte[reg_args + ARG(y_max)]);
+  vpbroadcastw(zp, word[reg_args + ARG(y_zero_point)]);
+  mov(reg_yrow, reg_y);
+}
+
+// ymm rows, already rounded to int32: each pair of vectors x (columns 0-7), y (8-15) of a row
+// becomes 16 bytes. vpackssdw works within 128-bit lanes ([x0-3 y0-3 | x4-7 y4-7] as words), so
+// vpermq 0xD8 puts the words in column order before the zero point is added; the upper half then
+// packs with the lower into an xmm of 16 bytes.
+void GemmQu8s8Generator::pack_rows_ymm(int r0, int r1, int nv, int n_valid) {
+  const int ff = first_free_vreg();
+  const Ymm lo(ff), hi(ff + 1), zp(ff + 2), scratch(ff + 3);
+  for (int r = r0; r < r1; ++r) {
+    for (int v = 0; v < nv; v += 2) {
+      const Ymm x(acc(r - r0, v).getIdx()), y(acc(r - r0, std::min(v + 1, nv - 1)).getIdx());
+      const Xmm bytes(x.getIdx());
+      vpackssdw(x, x, y);
+      vpermq(x, x, 0xD8);
+      vpaddsw(x, x, zp);
+      vextracti128(Xmm(scratch.getIdx()), x, 1);
+      vpackuswb(bytes, bytes, Xmm(scratch.getIdx()));
+      vpmaxub(bytes, bytes, Xmm(lo.getIdx()));
+      vpminub(bytes, bytes, Xmm(hi.getIdx()));
+      store_bytes(bytes, reg_yrow + v * 8, std::min(16, n_valid - v * 8));
+    }
+    if (r + 1 < cfg_.mr) add(reg_yrow, reg_ldy);
+  }
+}
+
+// Stores the first `count` (1..16) bytes of `v`; writes exactly those bytes.
+void GemmQu8s8Generator::store_bytes(const Xmm& v, const RegExp& dst, int count) {
+  if (count == 16) return vmovdqu(xword[dst], v);
+  int done = 0;
+  if (count >= 8) {
+    vmovq(qword[dst], v);
+    vpextrq(rax, v, 1);
+    done = 8;
+  } else {
+    vmovq(rax, v);
+  }
+  if ((count - done) & 4) {
+    mov(dword[dst + done], eax);
+    shr(rax, 32);
+    done += 4;
+  }
+  if ((count - done) & 2) {
+    mov(word[dst + done], ax);
+    shr(eax, 16);
+    done += 2;
+  }
+  if ((count - done) & 1) mov(byte[dst + done], al);
 }
 
 // a = a - za (int32, see epilogue) -> the Add's output in int32 lanes; t is scratch.

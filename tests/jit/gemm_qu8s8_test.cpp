@@ -73,7 +73,7 @@ TEST_P(GemmQu8s8, Multipliers) {
     GemmTester().m(17).n(40).k(k).a_zero_point(0).multipliers(Mult::kTies).no_bias().run(variant());
 }
 
-// AVX-512 / AMX kernels clamp with saturating packs when round(acc * multiplier) always fits
+// JIT kernels clamp with saturating packs when round(acc * multiplier) always fits
 // int32 and the output zero point is 0..255; otherwise (huge, infinite or NaN multipliers, far
 // zero points) with the float clamp. Both must give the reference's bytes.
 TEST_P(GemmQu8s8, PackClampEpilogueOnlyWhenValuesFitInt32) {
