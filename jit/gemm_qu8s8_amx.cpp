@@ -124,8 +124,11 @@ void GemmQu8s8AmxGenerator::multiply_tiles(int nv, bool from_tail) {
 }
 
 void GemmQu8s8AmxGenerator::multiply_panel(int nv) {
+  // The accumulators start at the folded bias (the panel header): a tile load with row stride 0
+  // repeats its 64 bytes in all 16 rows, so the epilogue has no bias to add.
+  xor_(reg_kloop.cvt32(), reg_kloop.cvt32());  // the stride; reg_kloop is set after it
   for (int i = 0; i < row_tiles(); ++i)
-    for (int j = 0; j < nv; ++j) tilezero(c_tile(i, j));
+    for (int j = 0; j < nv; ++j) tileloadd(c_tile(i, j), ptr[reg_w + reg_kloop + 64 * j]);
   const int64_t gb = cfg_.group_bytes();
   lea(reg_wk, ptr[reg_w + static_cast<uint32_t>(cfg_.header_bytes())]);
   mov(reg_wstride, gb);
@@ -174,8 +177,7 @@ void GemmQu8s8AmxGenerator::epilogue_panel(bool previous, int nv, int n_valid) {
     for (int r = r0; r < r1; ++r) {
       for (int v = 0; v < nv; ++v) {
         const Zmm a(acc(r - r0, v).getIdx());
-        vmovdqa32(a, ptr[reg_tmp_buf + 1024 * (2 * (r / 16) + v) + 64 * (r % 16)]);
-        vpaddd(a, a, ptr[at(reg_w, w_disp + 64 * v)]);  // the folded bias (panel header)
+        vmovdqa32(a, ptr[reg_tmp_buf + 1024 * (2 * (r / 16) + v) + 64 * (r % 16)]);  // bias included
       }
     }
     epilogue_rows(r0, r1, nv, n_valid, w_disp + 4 * cfg_.nr);  // multipliers follow the biases

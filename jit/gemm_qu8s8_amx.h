@@ -30,7 +30,7 @@ class GemmQu8s8AmxGenerator final : public GemmQu8s8Generator {
 
   void emit_tile_config();
   void setup();
-  // Tiles of the panel at reg_w: zeroed, then all of K.
+  // Tiles of the panel at reg_w: started at its folded bias, then all of K.
   void multiply_panel(int nv);
   void multiply_tiles(int nv, bool from_tail);
   // Stores the accumulator tiles to the buffer of this panel (see buffer()).
