@@ -63,12 +63,12 @@ GemmQu8s8Config GemmQu8s8Config::init(Isa isa, int mr, int nr, int64_t k, int64_
 }
 
 bool GemmQu8s8Config::pack_clamp_fits() const {
-  if (residual) return false;
+  const int epilogue_vregs = residual ? 7 : 5;
   switch (isa) {
-    case Isa::kAvx512Vnni: return mr * vectors() + 5 <= 32;
-    case Isa::kAmx: return 8 * vectors() + 5 <= 32;  // its epilogue holds 8 rows at a time
+    case Isa::kAvx512Vnni: return mr * vectors() + epilogue_vregs <= 32;
+    case Isa::kAmx: return 8 * vectors() + epilogue_vregs <= 32;  // its epilogue holds 8 rows at a time
     case Isa::kAvxVnni:
-    case Isa::kAvx2: return true;  // the same 4 registers as the float clamp epilogue
+    case Isa::kAvx2: return !residual;  // the same 4 registers as the float clamp epilogue
     default: return false;
   }
 }

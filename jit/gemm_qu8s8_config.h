@@ -25,6 +25,7 @@ struct alignas(64) GemmQu8s8Residual {
   float lo[16], hi[16];    // the Add's y_min - y_zp, y_max - y_zp (clamp before rounding, as below)
   int32_t b_zero_point[16];
   int32_t y_zero_point[16];
+  int32_t y_min = 0, y_max = 255;  // the Add's output clamp itself (pack_clamp kernels read the low bytes)
 };
 
 // Argument block: void kernel(const GemmQu8s8Args*). Generated code reads it by offsetof.
@@ -71,9 +72,10 @@ struct GemmQu8s8Config {
   int n_tail = 0;          // channels of the tail panel, 0..nr-1 (0: no tail panel)
   bool vnni_evex = false;  // test hook: the AVX-VNNI kernel with EVEX-encoded vpdpbusd (runs on AVX512-VNNI)
   bool residual = false;   // fused residual Add in the epilogue (GemmQu8s8Args::residual, ::add)
-  // Epilogue without the float clamp: set when round(acc * multiplier) provably fits int32 for
-  // every input and the output zero point is 0..255, so saturating packs and byte min/max give
-  // the reference's bytes (pack_qu8s8_gemm decides; gemm_qu8s8_generator.cpp).
+  // Epilogue without the float clamp on the output: set when the value rounded last provably
+  // fits int32 for every input (round(acc * multiplier), or the residual Add's sum) and the output
+  // zero point is 0..255, so saturating packs and byte min/max give the reference's bytes
+  // (pack_qu8s8_gemm decides; gemm_qu8s8_generator.cpp).
   bool pack_clamp = false;
 
   // Default tile of a variant (chosen by measurement, perf/bench/README.md).
@@ -84,8 +86,9 @@ struct GemmQu8s8Config {
   // A kernel configuration; empty error when the tile fits the variant's registers.
   static GemmQu8s8Config init(Isa isa, int mr, int nr, int64_t k, int64_t n, bool vnni_evex, std::string* error);
 
-  // Whether the tile has the registers and the epilogue for pack_clamp (no residual Add; AVX-512
-  // VNNI and AMX use one more vector register than the float clamp epilogue).
+  // Whether the tile has the registers and the epilogue for pack_clamp: AVX-512 VNNI and AMX need
+  // 5 vector registers after the accumulators (7 with a residual Add), AVX-VNNI and AVX2 the float
+  // clamp epilogue's 4 and no residual Add.
   bool pack_clamp_fits() const;
 
   WeightLayout layout() const { return isa == Isa::kAvx2 ? WeightLayout::kC4Xw16 : WeightLayout::kC4; }

@@ -183,21 +183,41 @@ void GemmQu8s8Generator::epilogue_rows(int r0, int r1, int nv, int n_valid, int6
   }
 }
 
-// The pack_clamp epilogue (no residual): when round(float(acc) * multiplier) provably fits int32
-// (checked at pack time), vcvtps2dq is exact without the float clamp, and
+// The pack_clamp epilogue: when the value rounded last provably fits int32 (checked at pack time),
+// vcvtps2dq is exact without a float clamp before it, and
 //   clamp(r + zp, y_min, y_max) = min(max(u8sat(int16sat(int16sat(r) + zp)), y_min), y_max)
 // for zp in 0..255 and 0 <= y_min <= y_max <= 255: a value saturated to int16 stays beyond the
 // byte range after adding zp. zmm: four vectors of a row become one with vpackssdw, vpaddsw,
 // vpackuswb (which interleave 4-lane quarters of the vectors) and one vpermd back to column
 // order, then the byte clamp on 64 outputs at once. ymm: pairs of vectors, 16 outputs (below).
 // About half the uops of the per-vector float clamp epilogue.
+// With a residual Add (zmm only), r is the Add's sum: the GEMM value keeps its float clamp (its
+// bytes are an operand of the Add), then float(a - za) * ma + float(b - zb) * mb as in
+// add_residual, and the packs clamp to the Add's output range.
 void GemmQu8s8Generator::pack_epilogue_begin(int n_valid) {
   if (!zmm()) return pack_epilogue_begin_ymm();
   const int ff = first_free_vreg();
-  const Zmm lo(ff), hi(ff + 1), zp(ff + 2), order(ff + 4);
-  vpbroadcastb(lo, byte[reg_args + ARG(y_min)]);
-  vpbroadcastb(hi, byte[reg_args + ARG(y_max)]);
-  vpbroadcastw(zp, word[reg_args + ARG(y_zero_point)]);
+  const Zmm lo(ff), hi(ff + 1), zp(ff + 2), order(ff + 4), byte_min(ff + 5), byte_max(ff + 6);
+  if (cfg_.residual) {
+    vbroadcastss(lo, dword[reg_args + ARG(lo)]);  // the GEMM value's float clamp
+    vbroadcastss(hi, dword[reg_args + ARG(hi)]);
+    vpbroadcastw(zp, word[reg_args + RES(y_zero_point)]);
+    vpbroadcastb(byte_min, byte[reg_args + RES(y_min)]);
+    vpbroadcastb(byte_max, byte[reg_args + RES(y_max)]);
+    // R row 0 of this panel: residual + (reg_y - y), the panel's column offset.
+    mov(reg_rrow, reg_y);
+    sub(reg_rrow, ptr[reg_args + ARG(y)]);
+    add(reg_rrow, ptr[reg_args + ARG(residual)]);
+    const int partial = n_valid % cfg_.lanes();
+    if (partial > 0) {  // load_residual's lanes of the last, partial vector
+      mov(eax, (1u << partial) - 1);
+      kmovw(k1, eax);
+    }
+  } else {
+    vpbroadcastb(lo, byte[reg_args + ARG(y_min)]);
+    vpbroadcastb(hi, byte[reg_args + ARG(y_max)]);
+    vpbroadcastw(zp, word[reg_args + ARG(y_zero_point)]);
+  }
   // vpermd indices: output dword d (columns 4d..4d+3) is quarter d % 4 of vector d / 4, which the
   // packs left at dword 4 * (d % 4) + d / 4.
   mov(rax, 0x0D0905010C080400ull);
@@ -222,12 +242,30 @@ void GemmQu8s8Generator::pack_epilogue_rows(int r0, int r1, int nv, int n_valid,
       const Xmm a = acc(r - r0, v);
       vcvtdq2ps(a, a);
       vmulps(a, a, multiplier);
-      vcvtps2dq(a, a);
+      if (cfg_.residual) {  // a - za, then its share of the Add (zmm only)
+        vmaxps(a, a, vreg(ff));  // NaN -> lo
+        vminps(a, a, vreg(ff + 1));
+        vcvtps2dq(a, a);
+        vcvtdq2ps(a, a);
+        vmulps(a, a, ptr[reg_args + RES(a_multiplier)]);
+      } else {
+        vcvtps2dq(a, a);
+      }
     }
   }
   if (!zmm()) return pack_rows_ymm(r0, r1, nv, n_valid);
-  const Zmm lo(ff), hi(ff + 1), zp(ff + 2), order(ff + 4);
+  const Zmm zp(ff + 2), b(ff + 3), order(ff + 4);
+  const Zmm byte_min(cfg_.residual ? ff + 5 : ff), byte_max(cfg_.residual ? ff + 6 : ff + 1);
   for (int r = r0; r < r1; ++r) {
+    for (int v = 0; cfg_.residual && v < nv; ++v) {  // + float(b - zb) * mb, rounded
+      const Zmm a(acc(r - r0, v).getIdx());
+      load_residual(b, reg_rrow + v * cfg_.lanes(), std::min(cfg_.lanes(), n_valid - v * cfg_.lanes()));
+      vpsubd(b, b, ptr[reg_args + RES(b_zero_point)]);
+      vcvtdq2ps(b, b);
+      vmulps(b, b, ptr[reg_args + RES(b_multiplier)]);
+      vaddps(a, a, b);
+      vcvtps2dq(a, a);
+    }
     auto vec = [&](int v) { return Zmm(acc(r - r0, std::min(v, nv - 1)).getIdx()); };
     const Zmm x01 = vec(0), x23 = vec(2);
     vpackssdw(x01, x01, vec(1));
@@ -238,13 +276,16 @@ void GemmQu8s8Generator::pack_epilogue_rows(int r0, int r1, int nv, int n_valid,
     }
     vpackuswb(x01, x01, nv > 2 ? x23 : x01);
     vpermd(x01, order, x01);
-    vpmaxub(x01, x01, lo);
-    vpminub(x01, x01, hi);
+    vpmaxub(x01, x01, byte_min);
+    vpminub(x01, x01, byte_max);
     if (n_valid == 64) vmovdqu8(zword[reg_yrow], x01);
     else if (n_valid == 32) vmovdqu8(yword[reg_yrow], Ymm(x01.getIdx()));
     else if (n_valid == 16) vmovdqu8(xword[reg_yrow], Xmm(x01.getIdx()));
     else vmovdqu8(zword[reg_yrow] | k5, x01);  // k5: the first n_valid bytes (pack_epilogue_begin)
-    if (r + 1 < cfg_.mr) add(reg_yrow, reg_ldy);
+    if (r + 1 < cfg_.mr) {
+      add(reg_yrow, reg_ldy);
+      if (cfg_.residual) add(reg_rrow, ptr[reg_args + ARG(ld_residual)]);
+    }
   }
 }
 

@@ -51,6 +51,7 @@ jit::GemmQu8s8Residual broadcast_residual(const ref::AddQu8Params& r) {
     c.hi[i] = static_cast<float>(int64_t{r.y_max} - r.y_zero_point);
     c.b_zero_point[i] = r.b_zero_point, c.y_zero_point[i] = r.y_zero_point;
   }
+  c.y_min = r.y_min, c.y_max = r.y_max;
   return c;
 }
 
@@ -84,6 +85,19 @@ bool requantized_values_fit_int32(const int8_t* b, const int32_t* bias, const fl
   return true;
 }
 
+// The same for a fused residual Add: its sum float(a - za) * ma + float(b - zb) * mb, with a - za
+// the GEMM's output minus its zero point (within [y_min - y_zp, y_max - y_zp]) and b a byte, fits
+// int32 with room for rounding, and the Add's output zero point is 0..255.
+bool residual_sums_fit_int32(const ref::AddQu8Params& r, int32_t y_min, int32_t y_max, int32_t y_zero_point) {
+  if (r.y_zero_point < 0 || r.y_zero_point > 255) return false;
+  const double max_a = std::max(std::abs(static_cast<double>(y_min) - y_zero_point),
+                                std::abs(static_cast<double>(y_max) - y_zero_point));
+  const double max_b = std::max(std::abs(static_cast<double>(r.b_zero_point)), std::abs(255.0 - r.b_zero_point));
+  const double bound = max_a * std::abs(static_cast<double>(r.a_multiplier)) +
+                       max_b * std::abs(static_cast<double>(r.b_multiplier));
+  return std::isfinite(bound) && bound < 0x1p30;
+}
+
 // Packs for `isa`; false (with `why`) when the tile is invalid or a kernel failed to generate.
 bool pack_jit(PackedQu8s8Gemm& p, Isa isa, const Qu8s8GemmOptions& opt, const int8_t* b, const int32_t* bias,
               const float* multiplier, std::string* why) {
@@ -99,8 +113,10 @@ bool pack_jit(PackedQu8s8Gemm& p, Isa isa, const Qu8s8GemmOptions& opt, const in
   }
   jit::GemmQu8s8Config with_epilogue = tile;
   with_epilogue.residual = opt.residual;
-  with_epilogue.pack_clamp = with_epilogue.pack_clamp_fits() &&
-                             requantized_values_fit_int32(b, bias, multiplier, p.n, p.k, p.a_zero_point, p.y_zero_point);
+  with_epilogue.pack_clamp =
+      with_epilogue.pack_clamp_fits() &&
+      (opt.residual ? residual_sums_fit_int32(opt.residual_add, p.y_min, p.y_max, p.y_zero_point)
+                    : requantized_values_fit_int32(b, bias, multiplier, p.n, p.k, p.a_zero_point, p.y_zero_point));
   for (int rows = 1; rows <= mr; ++rows) {
     jit::GemmQu8s8Config cfg = with_epilogue;
     cfg.mr = rows;

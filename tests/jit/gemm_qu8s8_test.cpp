@@ -90,6 +90,21 @@ TEST_P(GemmQu8s8, PackClampEpilogueOnlyWhenValuesFitInt32) {
     GemmTester().m(9).n(64).k(20).y_zero_point(y_zp).expect_pack_clamp(false).run(variant());
   for (int32_t y_zp : {0, 128, 255})
     GemmTester().m(9).n(64).k(20).y_zero_point(y_zp).clamp(y_zp / 2, 200).expect_pack_clamp(true).run(variant());
+  // With a residual Add: the Add's sum decides (its output zero point 0..255, finite bounded sums).
+  for (int64_t n : {1, 15, 16, 17, 33, 48, 63, 64, 65, 128}) {
+    for (AddKind kind : {AddKind::kSpread, AddKind::kTies, AddKind::kSaturate}) {
+      GemmTester().m(7).n(n).k(37).residual(kind, 100, 90, 0, 255).expect_pack_clamp(true).run(variant());
+      GemmTester().m(7).n(n).k(37).y_zero_point(3).clamp(3, 255).residual(kind, 255, 0, 5, 250).ldr_pad(3)
+          .expect_pack_clamp(true).run(variant());
+    }
+    // The GEMM value's own float clamp stays: huge and special multipliers before the Add.
+    GemmTester().m(5).n(n).k(37).multipliers(Mult::kHuge).residual(AddKind::kSpread, 60, 128, 0, 255)
+        .expect_pack_clamp(true).run(variant());
+    GemmTester().m(5).n(n).k(37).multipliers(Mult::kSpecial).residual(AddKind::kSaturate, 60, 128, 0, 255)
+        .expect_pack_clamp(true).run(variant());
+  }
+  for (int32_t out_zp : {-3, 256, 1000})
+    GemmTester().m(6).n(64).k(20).residual(AddKind::kSpread, 9, out_zp, 0, 255).expect_pack_clamp(false).run(variant());
 }
 
 TEST_P(GemmQu8s8, NullBias) {
