@@ -141,20 +141,26 @@ void GemmQu8s8Generator::epilogue_begin(int n_valid) {
   const Xmm lo = vreg(ff), hi = vreg(ff + 1), zp = vreg(ff + 2);
   vbroadcastss(lo, dword[reg_args + ARG(lo)]);
   vbroadcastss(hi, dword[reg_args + ARG(hi)]);
-  if (cfg_.residual) {
-    // R row 0 of this panel: residual + (reg_y - y), the panel's column offset.
-    mov(reg_rrow, reg_y);
-    sub(reg_rrow, ptr[reg_args + ARG(y)]);
-    add(reg_rrow, ptr[reg_args + ARG(residual)]);
-  } else {
-    vpbroadcastd(zp, dword[reg_args + ARG(y_zero_point)]);
-  }
+  if (cfg_.residual) residual_rows_begin();
+  else vpbroadcastd(zp, dword[reg_args + ARG(y_zero_point)]);
+  set_partial_lane_mask(n_valid);
+  mov(reg_yrow, reg_y);
+}
+
+// R row 0 of this panel: residual + (reg_y - y), the panel's column offset.
+void GemmQu8s8Generator::residual_rows_begin() {
+  mov(reg_rrow, reg_y);
+  sub(reg_rrow, ptr[reg_args + ARG(y)]);
+  add(reg_rrow, ptr[reg_args + ARG(residual)]);
+}
+
+// zmm: k1 = the lanes of the panel's last, partial vector (masked residual loads and stores).
+void GemmQu8s8Generator::set_partial_lane_mask(int n_valid) {
   const int partial = n_valid % cfg_.lanes();
   if (zmm() && partial > 0) {
     mov(eax, (1u << partial) - 1);
     kmovw(k1, eax);
   }
-  mov(reg_yrow, reg_y);
 }
 
 void GemmQu8s8Generator::epilogue_rows(int r0, int r1, int nv, int n_valid, int64_t mult_disp) {
@@ -195,29 +201,24 @@ void GemmQu8s8Generator::epilogue_rows(int r0, int r1, int nv, int n_valid, int6
 // bytes are an operand of the Add), then float(a - za) * ma + float(b - zb) * mb as in
 // add_residual, and the packs clamp to the Add's output range.
 void GemmQu8s8Generator::pack_epilogue_begin(int n_valid) {
-  if (!zmm()) return pack_epilogue_begin_ymm();
   const int ff = first_free_vreg();
-  const Zmm lo(ff), hi(ff + 1), zp(ff + 2), order(ff + 4), byte_min(ff + 5), byte_max(ff + 6);
-  if (cfg_.residual) {
-    vbroadcastss(lo, dword[reg_args + ARG(lo)]);  // the GEMM value's float clamp
+  const Xmm lo = vreg(ff), hi = vreg(ff + 1), zp = vreg(ff + 2);
+  if (cfg_.residual) {  // zmm only: lo, hi are the GEMM value's float clamp; the byte clamp follows
+    vbroadcastss(lo, dword[reg_args + ARG(lo)]);
     vbroadcastss(hi, dword[reg_args + ARG(hi)]);
     vpbroadcastw(zp, word[reg_args + RES(y_zero_point)]);
-    vpbroadcastb(byte_min, byte[reg_args + RES(y_min)]);
-    vpbroadcastb(byte_max, byte[reg_args + RES(y_max)]);
-    // R row 0 of this panel: residual + (reg_y - y), the panel's column offset.
-    mov(reg_rrow, reg_y);
-    sub(reg_rrow, ptr[reg_args + ARG(y)]);
-    add(reg_rrow, ptr[reg_args + ARG(residual)]);
-    const int partial = n_valid % cfg_.lanes();
-    if (partial > 0) {  // load_residual's lanes of the last, partial vector
-      mov(eax, (1u << partial) - 1);
-      kmovw(k1, eax);
-    }
+    vpbroadcastb(vreg(ff + 5), byte[reg_args + RES(y_min)]);
+    vpbroadcastb(vreg(ff + 6), byte[reg_args + RES(y_max)]);
+    residual_rows_begin();
+    set_partial_lane_mask(n_valid);  // load_residual's lanes of the last, partial vector
   } else {
     vpbroadcastb(lo, byte[reg_args + ARG(y_min)]);
     vpbroadcastb(hi, byte[reg_args + ARG(y_max)]);
     vpbroadcastw(zp, word[reg_args + ARG(y_zero_point)]);
   }
+  mov(reg_yrow, reg_y);
+  if (!zmm()) return;
+  const Zmm order(ff + 4);
   // vpermd indices: output dword d (columns 4d..4d+3) is quarter d % 4 of vector d / 4, which the
   // packs left at dword 4 * (d % 4) + d / 4.
   mov(rax, 0x0D0905010C080400ull);
@@ -229,7 +230,6 @@ void GemmQu8s8Generator::pack_epilogue_begin(int n_valid) {
     mov(rax, (uint64_t{1} << n_valid) - 1);  // n_valid < 64: the panel's valid bytes of a row
     kmovq(k5, rax);
   }
-  mov(reg_yrow, reg_y);
 }
 
 void GemmQu8s8Generator::pack_epilogue_rows(int r0, int r1, int nv, int n_valid, int64_t mult_disp) {
@@ -259,11 +259,7 @@ void GemmQu8s8Generator::pack_epilogue_rows(int r0, int r1, int nv, int n_valid,
   for (int r = r0; r < r1; ++r) {
     for (int v = 0; cfg_.residual && v < nv; ++v) {  // + float(b - zb) * mb, rounded
       const Zmm a(acc(r - r0, v).getIdx());
-      load_residual(b, reg_rrow + v * cfg_.lanes(), std::min(cfg_.lanes(), n_valid - v * cfg_.lanes()));
-      vpsubd(b, b, ptr[reg_args + RES(b_zero_point)]);
-      vcvtdq2ps(b, b);
-      vmulps(b, b, ptr[reg_args + RES(b_multiplier)]);
-      vaddps(a, a, b);
+      add_residual_operand(a, b, reg_rrow + v * cfg_.lanes(), std::min(cfg_.lanes(), n_valid - v * cfg_.lanes()));
       vcvtps2dq(a, a);
     }
     auto vec = [&](int v) { return Zmm(acc(r - r0, std::min(v, nv - 1)).getIdx()); };
@@ -287,15 +283,6 @@ void GemmQu8s8Generator::pack_epilogue_rows(int r0, int r1, int nv, int n_valid,
       if (cfg_.residual) add(reg_rrow, ptr[reg_args + ARG(ld_residual)]);
     }
   }
-}
-
-void GemmQu8s8Generator::pack_epilogue_begin_ymm() {
-  const int ff = first_free_vreg();
-  const Ymm lo(ff), hi(ff + 1), zp(ff + 2);
-  vpbroadcastb(lo, byte[reg_args + ARG(y_min)]);
-  vpbroadcastb(hi, byte[reg_args + ARG(y_max)]);
-  vpbroadcastw(zp, word[reg_args + ARG(y_zero_point)]);
-  mov(reg_yrow, reg_y);
 }
 
 // ymm rows, already rounded to int32: each pair of vectors x (columns 0-7), y (8-15) of a row
@@ -328,6 +315,7 @@ void GemmQu8s8Generator::store_bytes(const Xmm& v, const RegExp& dst, int count)
   int done = 0;
   if (count >= 8) {
     vmovq(qword[dst], v);
+    if (count == 8) return;
     vpextrq(rax, v, 1);
     done = 8;
   } else {
@@ -350,15 +338,20 @@ void GemmQu8s8Generator::store_bytes(const Xmm& v, const RegExp& dst, int count)
 void GemmQu8s8Generator::add_residual(const Xmm& a, const Xmm& t, const RegExp& src, int count) {
   vcvtdq2ps(a, a);
   vmulps(a, a, ptr[reg_args + RES(a_multiplier)]);
+  add_residual_operand(a, t, src, count);
+  vmaxps(a, a, ptr[reg_args + RES(lo)]);  // NaN -> lo
+  vminps(a, a, ptr[reg_args + RES(hi)]);
+  vcvtps2dq(a, a);
+  vpaddd(a, a, ptr[reg_args + RES(y_zero_point)]);
+}
+
+// a += float(b - zb) * mb for R's `count` bytes b at src (float lanes); t is scratch.
+void GemmQu8s8Generator::add_residual_operand(const Xmm& a, const Xmm& t, const RegExp& src, int count) {
   load_residual(t, src, count);
   vpsubd(t, t, ptr[reg_args + RES(b_zero_point)]);
   vcvtdq2ps(t, t);
   vmulps(t, t, ptr[reg_args + RES(b_multiplier)]);
   vaddps(a, a, t);
-  vmaxps(a, a, ptr[reg_args + RES(lo)]);  // NaN -> lo
-  vminps(a, a, ptr[reg_args + RES(hi)]);
-  vcvtps2dq(a, a);
-  vpaddd(a, a, ptr[reg_args + RES(y_zero_point)]);
 }
 
 // t = the `count` bytes at src zero-extended to int32 lanes; reads exactly those bytes.
@@ -407,23 +400,7 @@ void GemmQu8s8Generator::store(const Xmm& v, const RegExp& dst, int count, const
   vextracti128(bytes, Ymm(v.getIdx()), 1);
   vpackusdw(bytes, Xmm(v.getIdx()), bytes);
   vpackuswb(bytes, bytes, bytes);
-  if (count == 8) {
-    vmovq(qword[dst], bytes);
-    return;
-  }
-  vmovq(rax, bytes);
-  int done = 0;
-  if (count & 4) {
-    mov(dword[dst], eax);
-    shr(rax, 32);
-    done += 4;
-  }
-  if (count & 2) {
-    mov(word[dst + done], ax);
-    shr(eax, 16);
-    done += 2;
-  }
-  if (count & 1) mov(byte[dst + done], al);
+  store_bytes(bytes, dst, count);
 }
 
 }  // namespace qinfer::jit

@@ -46,9 +46,10 @@ class GemmQu8s8Generator : public Generator {
   // The same for cfg_.pack_clamp kernels (gemm_qu8s8_generator.cpp).
   void pack_epilogue_begin(int n_valid);
   void pack_epilogue_rows(int r0, int r1, int nv, int n_valid, int64_t mult_disp);
-  void pack_epilogue_begin_ymm();
   void pack_rows_ymm(int r0, int r1, int nv, int n_valid);
   void store_bytes(const Xbyak::Xmm& v, const Xbyak::RegExp& dst, int count);
+  void residual_rows_begin();
+  void set_partial_lane_mask(int n_valid);
   // Preamble and the argument registers (reg_args, reg_lda, reg_lda3, reg_w, reg_y, reg_ldy, reg_panels).
   void load_args();
   // The whole kernel: arguments, kernel_setup, the panel loop (full panels, then the tail panel),
@@ -80,6 +81,8 @@ class GemmQu8s8Generator : public Generator {
   void compute_panel(int nv, int n_valid);
   void load_row_bases();
   void add_residual(const Xbyak::Xmm& a, const Xbyak::Xmm& t, const Xbyak::RegExp& src, int count);
+  // a += float(b - zb) * mb for R's bytes b (the part of the Add that reads R).
+  void add_residual_operand(const Xbyak::Xmm& a, const Xbyak::Xmm& t, const Xbyak::RegExp& src, int count);
   void load_residual(const Xbyak::Xmm& t, const Xbyak::RegExp& src, int count);
   void store(const Xbyak::Xmm& v, const Xbyak::RegExp& dst, int count, const Xbyak::Xmm& scratch);
 };
